@@ -1,0 +1,137 @@
+package testutil
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const childEnv = "WINBOOTKIT_TESTUTIL_CHILD"
+
+// TestToolChild is the body run in a child process by TestToolFailsUnderCI and
+// TestToolSkipsLocally; it does nothing in a normal run.
+func TestToolChild(t *testing.T) {
+	switch os.Getenv(childEnv) {
+	case "tool":
+		Tool(t, "winbootkit-no-such-program-"+t.Name())
+		t.Log("TOOL-RETURNED")
+	case "fixture":
+		Fixture(t, "no/such/fixture.bin")
+		t.Log("FIXTURE-RETURNED")
+	}
+}
+
+// runChild re-runs this test binary on TestToolChild with the given mode and CI value.
+func runChild(t *testing.T, mode, ci string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestToolChild$", "-test.v")
+	cmd.Env = append(os.Environ(), childEnv+"="+mode, "CI="+ci)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestToolFailsUnderCI(t *testing.T) {
+	for _, mode := range []string{"tool", "fixture"} {
+		t.Run(mode, func(t *testing.T) {
+			out, err := runChild(t, mode, "true")
+			var exitErr *exec.ExitError
+			require.ErrorAs(t, err, &exitErr, "child must exit non-zero under CI=true; output:\n%s", out)
+			assert.Contains(t, out, "--- FAIL: TestToolChild")
+			assert.Contains(t, out, "CI is set")
+			assert.NotContains(t, out, strings.ToUpper(mode)+"-RETURNED")
+		})
+	}
+}
+
+func TestToolSkipsLocally(t *testing.T) {
+	for _, mode := range []string{"tool", "fixture"} {
+		t.Run(mode, func(t *testing.T) {
+			out, err := runChild(t, mode, "")
+			require.NoError(t, err, "child must pass (skip) without CI; output:\n%s", out)
+			assert.Contains(t, out, "--- SKIP: TestToolChild")
+			assert.Contains(t, out, "not")
+		})
+	}
+}
+
+func TestCI(t *testing.T) {
+	for _, tc := range []struct {
+		val  string
+		want bool
+	}{{"", false}, {"false", false}, {"0", false}, {"true", true}, {"1", true}, {"yes", true}} {
+		t.Setenv("CI", tc.val)
+		assert.Equal(t, tc.want, CI(), "CI=%q", tc.val)
+	}
+}
+
+func TestToolFindsInstalledProgram(t *testing.T) {
+	// xorriso is one of the interop tools .ci/run installs; this runs it for real.
+	p := Tool(t, "xorriso")
+	out := Run(t, p, "-version")
+	assert.Contains(t, out, "xorriso")
+}
+
+func TestToolAbsolutePath(t *testing.T) {
+	sh := Tool(t, "/bin/sh")
+	assert.Equal(t, "/bin/sh", sh)
+}
+
+func TestModuleRoot(t *testing.T) {
+	r := ModuleRoot(t)
+	b, err := os.ReadFile(filepath.Join(r, "go.mod"))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "module github.com/winbootkit/winbootkit")
+}
+
+func TestHexDiff(t *testing.T) {
+	tests := []struct {
+		name      string
+		want, got []byte
+		contains  []string
+	}{
+		{"equal", []byte("abc"), []byte("abc"), nil},
+		{"one byte", []byte("0123456789abcdefXYZ"), []byte("0123456789abcdefXQZ"), []string{"first difference at offset 0x11", "-00000010", "+00000010", "|XYZ|", "|XQZ|"}},
+		{"length", []byte("ab"), []byte("abc"), []string{"lengths: want 2, got 3", "first difference at offset 0x2"}},
+		{"many rows", make([]byte, 1000), append(make([]byte, 0, 1000), bytesOf(0xff, 1000)...), []string{"(1000 differing bytes in all)"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := HexDiff(tc.want, tc.got)
+			if tc.contains == nil {
+				assert.Empty(t, d)
+				return
+			}
+			for _, c := range tc.contains {
+				assert.Contains(t, d, c)
+			}
+		})
+	}
+}
+
+func bytesOf(c byte, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = c
+	}
+	return b
+}
+
+func TestGolden(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	require.NoError(t, os.Mkdir("testdata", 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join("testdata", "x.golden"), []byte("hello\n"), 0o644))
+	Golden(t, "x.golden", []byte("hello\n"))
+
+	*update = true
+	defer func() { *update = false }()
+	Golden(t, "sub/y.golden", []byte("new\n"))
+	b, err := os.ReadFile(filepath.Join("testdata", "sub", "y.golden"))
+	require.NoError(t, err)
+	assert.Equal(t, "new\n", string(b))
+}
