@@ -1,0 +1,238 @@
+package inf
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/text/encoding"
+)
+
+// ReadOptions control Parse and Open. The zero value (or nil) is valid.
+type ReadOptions struct {
+	// CodePage decodes files that have no byte-order mark and are not
+	// UTF-16, for example charmap.Windows1251 or japanese.ShiftJIS.
+	// Default nil: valid UTF-8 that is not pure ASCII is read as UTF-8,
+	// anything else as Windows-1252.
+	CodePage encoding.Encoding
+
+	// Encoding, when set, skips detection: the file is read in
+	// Encoding.Form (and Encoding.CodePage for ANSI). A byte-order mark is
+	// still recognised and kept when it matches the form.
+	Encoding *Encoding
+
+	// Language is the LANGID used to choose the [Strings.LCID] section
+	// for %strkey% substitution (see Document.SetLanguage).
+	// Default 0x0409 (English, United States).
+	Language uint16
+
+	// HashComments makes a '#' at the start of a line a comment, as in
+	// txtsetup.oem files. Default false (SetupAPI's INF rules).
+	HashComments bool
+
+	// Limits bound what is accepted. Default DefaultLimits.
+	Limits *Limits
+}
+
+// Open reads and parses the file at path (see Parse). A file larger than
+// Limits.MaxFileSize is refused before it is read.
+func Open(path string, opts *ReadOptions) (*Document, error) {
+	var lim Limits
+	if opts != nil {
+		lim = opts.Limits.withDefaults()
+	} else {
+		lim = DefaultLimits
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > lim.MaxFileSize {
+		return nil, &FormatError{Offset: lim.MaxFileSize, Struct: "file", Err: fmt.Errorf("%w: %s is %d bytes, limit %d", ErrLimit, path, fi.Size(), lim.MaxFileSize)}
+	}
+	b, err := io.ReadAll(io.LimitReader(f, lim.MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	return Parse(b, opts)
+}
+
+// Parse reads an INF, INX, SIF or txtsetup.oem document from b. The
+// document keeps its own copy of b; writing it back without edits gives b
+// byte for byte, whatever its encoding, line endings, trailing Ctrl-Z or
+// missing final newline.
+//
+// Parse fails, like SetupAPI, on an entry before the first section header
+// (ErrExpectedSection), on a section header without ']' (ErrBadSectionLine)
+// and on a section name over 255 characters (ErrSectionNameTooLong). It
+// does not check the [Version] signature: see Document.CheckSignature.
+func Parse(b []byte, opts *ReadOptions) (*Document, error) {
+	var o ReadOptions
+	if opts != nil {
+		o = *opts
+	}
+	lim := o.Limits.withDefaults()
+	if int64(len(b)) > lim.MaxFileSize {
+		return nil, &FormatError{Offset: lim.MaxFileSize, Struct: "file", Err: fmt.Errorf("%w: %d bytes, limit %d", ErrLimit, len(b), lim.MaxFileSize)}
+	}
+	buf := bytes.Clone(b)
+	if buf == nil {
+		buf = []byte{}
+	}
+	var enc Encoding
+	if o.Encoding != nil {
+		enc = Encoding{Form: o.Encoding.Form, CodePage: o.Encoding.CodePage}
+		switch {
+		case enc.Form == UTF16LE && bytes.HasPrefix(buf, bomUTF16LE),
+			enc.Form == UTF16BE && bytes.HasPrefix(buf, bomUTF16BE),
+			enc.Form == UTF8 && bytes.HasPrefix(buf, bomUTF8):
+			enc.BOM = true
+		}
+	} else {
+		enc = DetectEncoding(buf, o.CodePage)
+	}
+	if enc.Form == ANSI && enc.CodePage == nil && o.CodePage != nil {
+		enc.CodePage = o.CodePage
+	}
+	d := &Document{
+		enc:   enc,
+		codec: newCodec(enc),
+		orig:  buf,
+		lim:   lim,
+		hash:  o.HashComments,
+		lang:  o.Language,
+	}
+	if d.lang == 0 {
+		d.lang = DefaultLanguage
+	}
+	d.head = buf[:len(enc.bom())]
+	if err := d.split(buf[len(d.head):]); err != nil {
+		return nil, err
+	}
+	if err := d.reindex(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// split cuts body into physical lines, lexes them into logical lines and
+// sets d.lines and d.tail.
+func (d *Document) split(body []byte) error {
+	c := d.codec
+	w := 1
+	if c.wide() {
+		w = 2
+	}
+	// The text ends at the first Ctrl-Z (SetupAPI's end of file); what
+	// follows, and a dangling odd byte of a UTF-16 file, is kept verbatim.
+	end := len(body) - len(body)%w
+	if w == 1 {
+		if z := bytes.IndexByte(body, 0x1A); z >= 0 {
+			end = z
+		}
+	} else {
+		for i := 0; i+1 < end; i += 2 {
+			if c.unit(body, i) == 0x1A {
+				end = i
+				break
+			}
+		}
+	}
+	d.tail = body[end:]
+	body = body[:end]
+
+	// Count lines to size the arrays once.
+	n := 0
+	if w == 1 {
+		n = bytes.Count(body, []byte{'\n'}) + 1
+	} else {
+		for i := 0; i+1 < len(body); i += 2 {
+			if c.unit(body, i) == '\n' {
+				n++
+			}
+		}
+		n++
+	}
+	phys := make([]physLine, 0, n)
+	offs := make([]int64, 0, n)
+	base := int64(len(d.head))
+	var all string
+	if w == 1 {
+		all = string(body)
+	}
+	for start := 0; start < len(body); {
+		var nl int // index of the LF (or -1)
+		if w == 1 {
+			nl = bytes.IndexByte(body[start:], '\n')
+			if nl >= 0 {
+				nl += start
+			}
+		} else {
+			nl = -1
+			for i := start; i+1 < len(body); i += 2 {
+				if c.unit(body, i) == '\n' {
+					nl = i
+					break
+				}
+			}
+		}
+		contentEnd, next := len(body), len(body)
+		if nl >= 0 {
+			contentEnd, next = nl, nl+w
+			if contentEnd-start >= w && c.unit(body, contentEnd-w) == '\r' {
+				contentEnd -= w
+			}
+		}
+		if contentEnd-start > d.lim.MaxLineLen {
+			return &FormatError{Offset: base + int64(start), Line: len(phys) + 1, Struct: "line",
+				Err: fmt.Errorf("%w: physical line of %d bytes, limit %d", ErrLimit, contentEnd-start, d.lim.MaxLineLen)}
+		}
+		p := physLine{raw: body[start:contentEnd:contentEnd], eol: body[contentEnd:next:next]}
+		switch {
+		case w == 2:
+			p.text = c.decode(p.raw)
+		case c.form == ANSI && !isASCII(p.raw):
+			p.text = c.decode(p.raw)
+		default:
+			p.text = all[start:contentEnd]
+		}
+		phys = append(phys, p)
+		offs = append(offs, base+int64(start))
+		start = next
+	}
+
+	lx := d.newLexer(false)
+	store := make([]Line, 0, len(phys))
+	d.lines = make([]*Line, 0, len(phys))
+	for i := 0; i < len(phys); {
+		out := lx.lex(phys[i:])
+		if out.err != nil {
+			k := i + out.errSeg
+			return &FormatError{Offset: offs[k], Line: k + 1, Struct: out.kind.String() + " line", Err: out.err}
+		}
+		store = append(store, Line{doc: d, num: i + 1, off: offs[i]})
+		l := &store[len(store)-1]
+		l.phys = phys[i : i+out.n : i+out.n]
+		l.setLex(&out)
+		d.lines = append(d.lines, l)
+		i += out.n
+	}
+	return nil
+}
+
+func (d *Document) newLexer(spans bool) *lexer {
+	return &lexer{hashComments: d.hash, spans: spans, lim: d.lim}
+}
+
+func (l *Line) setLex(out *lexOut) {
+	l.kind = out.kind
+	l.name = out.name
+	l.key, l.hasKey, l.implicitKey = out.key, out.hasKey, out.implicitKey
+	l.fields = out.fields
+}

@@ -1,0 +1,314 @@
+package inf
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// SetLanguage chooses the LANGID whose strings %strkey% tokens take. Windows
+// uses one [Strings*] section for all tokens, chosen in this order: the
+// section whose LANGID equals langid exactly ([Strings.0407] for 0x0407);
+// the same primary language with SUBLANG_NEUTRAL ([Strings.07]); any section
+// of the same primary language (the first in the file); the undecorated
+// [Strings]. 0 means DefaultLanguage.
+func (d *Document) SetLanguage(langid uint16) {
+	if langid == 0 {
+		langid = DefaultLanguage
+	}
+	d.lang = langid
+	d.strs, d.strSec = nil, nil
+}
+
+// Language returns the LANGID used for substitution.
+func (d *Document) Language() uint16 { return d.lang }
+
+// StringsLanguage parses a section name of the form "Strings" (ok, 0,
+// false) or "Strings.<hex LANGID>" (ok, id, true).
+func StringsLanguage(section string) (langid uint16, decorated, ok bool) {
+	if len(section) < 7 || !strings.EqualFold(section[:7], "Strings") {
+		return 0, false, false
+	}
+	rest := section[7:]
+	if rest == "" {
+		return 0, false, true
+	}
+	if rest[0] != '.' || len(rest) < 2 || len(rest) > 5 {
+		return 0, false, false
+	}
+	v, err := strconv.ParseUint(rest[1:], 16, 16)
+	if err != nil {
+		return 0, false, false
+	}
+	return uint16(v), true, true
+}
+
+// StringsSection returns the [Strings*] section chosen for the current
+// language (see SetLanguage), or nil when the document has none that
+// applies.
+func (d *Document) StringsSection() *Section {
+	d.buildStrings()
+	return d.strSec
+}
+
+func (d *Document) chooseStrings() *Section {
+	var exact, neutral, primary, plain *Section
+	want := d.lang
+	for _, s := range d.sections {
+		id, dec, ok := StringsLanguage(s.name)
+		if !ok {
+			continue
+		}
+		switch {
+		case !dec:
+			if plain == nil {
+				plain = s
+			}
+		case id == want:
+			if exact == nil {
+				exact = s
+			}
+		case id == want&0x3FF:
+			if neutral == nil {
+				neutral = s
+			}
+		case id&0x3FF == want&0x3FF:
+			if primary == nil {
+				primary = s
+			}
+		}
+	}
+	for _, s := range []*Section{exact, neutral, primary, plain} {
+		if s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+func (d *Document) buildStrings() {
+	if d.strs != nil {
+		return
+	}
+	d.strs = make(map[string]string)
+	d.strSec = d.chooseStrings()
+	if d.strSec == nil {
+		return
+	}
+	for _, l := range d.strSec.body {
+		if l.kind != Entry || !l.hasKey || len(l.fields) == 0 {
+			continue
+		}
+		k := fold(l.key)
+		if _, dup := d.strs[k]; !dup { // the first definition wins
+			d.strs[k] = l.fields[0]
+		}
+	}
+}
+
+// LookupString returns the value of strkey in the chosen [Strings*]
+// section (quotes removed, not itself substituted).
+func (d *Document) LookupString(strkey string) (string, bool) {
+	d.buildStrings()
+	v, ok := d.strs[fold(strkey)]
+	return v, ok
+}
+
+// Substitute replaces %strkey% tokens in s in one pass, as SetupAPI does:
+// "%%" becomes "%", a known token becomes its value (which is not scanned
+// again), an unknown token (a DIRID such as %12% included) is left as it
+// is, and a '%' without a partner is copied. It fails with ErrLimit when
+// the result is longer than Limits.MaxFieldLen characters.
+func (d *Document) Substitute(s string) (string, error) {
+	r, cut := d.substitute(s)
+	if cut {
+		return r, fmt.Errorf("%w: substituted text longer than %d characters", ErrLimit, d.lim.MaxFieldLen)
+	}
+	return r, nil
+}
+
+// substitute returns the substituted text cut at MaxFieldLen characters,
+// and whether it was cut.
+func (d *Document) substitute(s string) (string, bool) {
+	if strings.IndexByte(s, '%') < 0 {
+		return s, false
+	}
+	d.buildStrings()
+	max := d.lim.MaxFieldLen
+	var sb strings.Builder
+	n := 0 // characters written
+	put := func(p string) bool {
+		c := len(p)
+		if c > 0 && n+c > max { // count characters only when it may matter
+			c = utf8.RuneCountInString(p)
+		}
+		if n+c > max {
+			for _, r := range p {
+				if n == max {
+					break
+				}
+				sb.WriteRune(r)
+				n++
+			}
+			return false
+		}
+		sb.WriteString(p)
+		n += c
+		return true
+	}
+	i := 0
+	for i < len(s) {
+		j := strings.IndexByte(s[i:], '%')
+		if j < 0 {
+			if !put(s[i:]) {
+				return sb.String(), true
+			}
+			break
+		}
+		if !put(s[i : i+j]) {
+			return sb.String(), true
+		}
+		start := i + j
+		k := strings.IndexByte(s[start+1:], '%')
+		if k < 0 { // unterminated: copied as it is
+			if !put(s[start:]) {
+				return sb.String(), true
+			}
+			break
+		}
+		tok := s[start+1 : start+1+k]
+		var rep string
+		switch v, ok := d.strs[fold(tok)]; {
+		case tok == "":
+			rep = "%"
+		case ok:
+			rep = v
+		default:
+			rep = s[start : start+k+2]
+		}
+		if !put(rep) {
+			return sb.String(), true
+		}
+		i = start + k + 2
+	}
+	return sb.String(), false
+}
+
+// Common directory IDs (DIRIDs) used in INF files.
+const (
+	DIRIDAbsolute     = -1    // an absolute path
+	DIRIDSourceDir    = 1     // the directory the INF was installed from
+	DIRIDWindows      = 10    // %SystemRoot%
+	DIRIDSystem32     = 11    // %SystemRoot%\System32
+	DIRIDDrivers      = 12    // %SystemRoot%\System32\drivers
+	DIRIDDriverStore  = 13    // the package's driver store directory (Windows 10 1709+)
+	DIRIDInf          = 17    // %SystemRoot%\INF
+	DIRIDHelp         = 18    // %SystemRoot%\Help
+	DIRIDFonts        = 20    // %SystemRoot%\Fonts
+	DIRIDViewers      = 21    // %SystemRoot%\System32\Viewers
+	DIRIDColor        = 23    // %SystemRoot%\System32\spool\drivers\color
+	DIRIDSystemDrive  = 24    // root of the system drive
+	DIRIDShared       = 25    // shared directory
+	DIRIDBootDrive    = 30    // root of the boot drive
+	DIRIDSystem       = 50    // %SystemRoot%\System
+	DIRIDSpool        = 51    // %SystemRoot%\System32\spool
+	DIRIDSpoolDrivers = 52    // %SystemRoot%\System32\spool\drivers
+	DIRIDUserProfile  = 53    // the user profile
+	DIRIDLoader       = 54    // the directory of the boot loader
+	DIRIDProgramFiles = 16422 // %ProgramFiles%
+	DIRIDCommonFiles  = 16427 // %CommonProgramFiles%
+	DIRIDSysWOW64     = 16425 // %SystemRoot%\SysWOW64
+)
+
+var commonDIRIDs = map[int]string{
+	DIRIDWindows:      `%SystemRoot%`,
+	DIRIDSystem32:     `%SystemRoot%\System32`,
+	DIRIDDrivers:      `%SystemRoot%\System32\drivers`,
+	DIRIDDriverStore:  `%SystemRoot%\System32\DriverStore\FileRepository\<package>`,
+	DIRIDInf:          `%SystemRoot%\INF`,
+	DIRIDHelp:         `%SystemRoot%\Help`,
+	DIRIDFonts:        `%SystemRoot%\Fonts`,
+	DIRIDViewers:      `%SystemRoot%\System32\Viewers`,
+	DIRIDColor:        `%SystemRoot%\System32\spool\drivers\color`,
+	DIRIDSystemDrive:  `%SystemDrive%\`,
+	DIRIDShared:       `%SystemRoot%`,
+	DIRIDBootDrive:    `%BootDrive%\`,
+	DIRIDSystem:       `%SystemRoot%\System`,
+	DIRIDSpool:        `%SystemRoot%\System32\spool`,
+	DIRIDSpoolDrivers: `%SystemRoot%\System32\spool\drivers`,
+	DIRIDUserProfile:  `%USERPROFILE%`,
+	DIRIDLoader:       `%BootDrive%\`,
+	DIRIDProgramFiles: `%ProgramFiles%`,
+	DIRIDCommonFiles:  `%CommonProgramFiles%`,
+	DIRIDSysWOW64:     `%SystemRoot%\SysWOW64`,
+}
+
+// DIRID returns the usual location of a common directory ID, written with
+// environment variables (12 -> `%SystemRoot%\System32\drivers`).
+func DIRID(id int) (string, bool) {
+	p, ok := commonDIRIDs[id]
+	return p, ok
+}
+
+// ExpandDIRIDs replaces numeric %DIRID% tokens left in substituted text
+// with lookup(id) (DIRID when lookup is nil). As SetupAPI does, a trailing
+// backslash of the replacement is dropped when the token is followed by
+// '\'. Unknown IDs are left as they are.
+func ExpandDIRIDs(s string, lookup func(id int) (string, bool)) string {
+	if lookup == nil {
+		lookup = DIRID
+	}
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	var sb strings.Builder
+	i := 0
+	for i < len(s) {
+		j := strings.IndexByte(s[i:], '%')
+		if j < 0 {
+			break
+		}
+		start := i + j
+		k := strings.IndexByte(s[start+1:], '%')
+		if k < 0 {
+			break
+		}
+		end := start + k + 2
+		sb.WriteString(s[i:start])
+		id, err := strconv.Atoi(s[start+1 : end-1])
+		p, ok := "", false
+		if err == nil && k > 0 {
+			p, ok = lookup(id)
+		}
+		if !ok {
+			sb.WriteString(s[start:end])
+		} else {
+			if end < len(s) && s[end] == '\\' {
+				p = strings.TrimSuffix(p, `\`)
+			}
+			sb.WriteString(p)
+		}
+		i = end
+	}
+	sb.WriteString(s[i:])
+	return sb.String()
+}
+
+// SplitDIRID splits a path that starts with a numeric DIRID token, such as
+// `%12%\viostor.sys`, into the ID and the rest without its leading
+// backslash.
+func SplitDIRID(s string) (id int, rest string, ok bool) {
+	if len(s) < 3 || s[0] != '%' {
+		return 0, s, false
+	}
+	k := strings.IndexByte(s[1:], '%')
+	if k <= 0 {
+		return 0, s, false
+	}
+	id, err := strconv.Atoi(s[1 : 1+k])
+	if err != nil {
+		return 0, s, false
+	}
+	return id, strings.TrimPrefix(s[k+2:], `\`), true
+}
