@@ -40,7 +40,7 @@ const (
 )
 
 // String returns the name wimlib-imagex 1.13 prints ("x86", "MIPS", "ARM",
-// "ia64", "x86_64"), or "unknown" (ARM64 included, as wimlib prints it).
+// "ia64", "x86_64", "ARM64"), or "unknown".
 func (a Arch) String() string {
 	switch a {
 	case ArchX86:
@@ -53,6 +53,8 @@ func (a Arch) String() string {
 		return "ia64"
 	case ArchAMD64:
 		return "x86_64"
+	case ArchARM64:
+		return "ARM64"
 	}
 	return "unknown"
 }
