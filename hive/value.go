@@ -252,8 +252,8 @@ func (v Value) Size() int {
 	return int(s)
 }
 
-// Offset returns the file offset of the value's vk cell.
-func (v Value) Offset() int64 { return int64(v.off) + binsStart + 4 }
+// Offset returns the file offset of the value's vk cell (its size field).
+func (v Value) Offset() int64 { return int64(v.off) + binsStart }
 
 // Data returns a copy of the raw data bytes.
 func (v Value) Data() ([]byte, error) { return v.AppendData(nil) }
