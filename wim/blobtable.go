@@ -157,7 +157,8 @@ func parseBlobTable(buf []byte, off int64, h *Header, r io.ReaderAt, size int64)
 	}
 	seen := make(map[SHA1]struct{}, n)
 	runStart := -1 // index in t.solid of the current run's first resource
-	runEnd := 0
+	runEnd := 0    // one past its last resource
+	runFirst := 0  // index of the run's first entry
 	var empty, wrongPart, dups, extraMeta int
 	for i := range t.entries {
 		b := buf[i*blobEntrySize:][:blobEntrySize]
@@ -178,6 +179,7 @@ func parseBlobTable(buf []byte, off int64, h *Header, r io.ReaderAt, size int64)
 				if runStart, runEnd, err = t.loadSolidRun(buf, i, off, h, r, size); err != nil {
 					return nil, err
 				}
+				runFirst = i
 			}
 			if rh.UncompressedSize == solidResourceMagic {
 				e.Kind = EntrySolidResource
@@ -190,7 +192,7 @@ func parseBlobTable(buf []byte, off int64, h *Header, r io.ReaderAt, size int64)
 			}
 		} else {
 			if runStart >= 0 {
-				if err := t.checkSolidRun(runStart, runEnd, off); err != nil {
+				if err := t.checkSolidRun(t.entries[runFirst:i], runStart, runEnd, off); err != nil {
 					return nil, err
 				}
 				runStart = -1
@@ -252,7 +254,7 @@ func parseBlobTable(buf []byte, off int64, h *Header, r io.ReaderAt, size int64)
 		}
 	}
 	if runStart >= 0 {
-		if err := t.checkSolidRun(runStart, runEnd, off); err != nil {
+		if err := t.checkSolidRun(t.entries[runFirst:], runStart, runEnd, off); err != nil {
 			return nil, err
 		}
 	}
@@ -331,11 +333,11 @@ func (t *blobTable) assignSolid(e *BlobEntry, start, end int, eoff int64) error 
 
 // checkSolidRun rejects overlapping blobs inside a resource of the run, as
 // wimlib's validate_resource does.
-func (t *blobTable) checkSolidRun(start, end int, off int64) error {
+func (t *blobTable) checkSolidRun(run []BlobEntry, start, end int, off int64) error {
 	type span struct{ a, b uint64 }
 	per := make(map[int][]span, end-start)
-	for i := range t.entries {
-		e := &t.entries[i]
+	for i := range run {
+		e := &run[i]
 		if e.Kind == EntrySolidBlob && e.Solid >= start && e.Solid < end && e.Ignored == NotIgnored {
 			per[e.Solid] = append(per[e.Solid], span{e.OffsetInResource, e.OffsetInResource + e.Size})
 		}

@@ -26,6 +26,7 @@ type synth struct {
 	gap      int64             // hole between the metadata resources and the blob table
 	editHdr  func(*wim.Header) // last-minute header changes
 	metaSize int               // bytes per fake metadata resource (default 64)
+	extra    []byte            // more blob table entries after the metadata ones
 }
 
 // encodeXML returns s as UTF-16LE with a BOM.
@@ -93,6 +94,7 @@ func (s synth) layout() synthLayout {
 		copy(e[30:], h[:])
 		l.table = append(l.table, e...)
 	}
+	l.table = append(l.table, s.extra...)
 	off += int64(len(l.table))
 	l.xmlOff = off
 	x := s.xml

@@ -56,6 +56,9 @@ type xparser struct {
 	base  int64 // file offset of src, for error offsets
 	nodes int
 	lim   Limits
+
+	attrSeen  map[string]struct{} // attribute names of attrOwner, once it has many
+	attrOwner *xnode
 }
 
 func (p *xparser) errAt(pos int, err error, format string, args ...any) error {
@@ -484,10 +487,24 @@ func (p *xparser) attribute(n *xnode) error {
 		return err
 	}
 	p.pos++
-	for _, a := range n.attrs {
-		if a.name == name {
+	if len(n.attrs) < 16 {
+		for _, a := range n.attrs {
+			if a.name == name {
+				return p.errAt(at, ErrFormat, "duplicate attribute %s", name)
+			}
+		}
+	} else {
+		// Many attributes: check through a set, so the check stays linear.
+		if p.attrSeen == nil || p.attrOwner != n {
+			p.attrSeen, p.attrOwner = make(map[string]struct{}, 32), n
+			for _, a := range n.attrs {
+				p.attrSeen[a.name] = struct{}{}
+			}
+		}
+		if _, dup := p.attrSeen[name]; dup {
 			return p.errAt(at, ErrFormat, "duplicate attribute %s", name)
 		}
+		p.attrSeen[name] = struct{}{}
 	}
 	n.attrs = append(n.attrs, xattr{name, value})
 	return nil
