@@ -627,25 +627,4 @@ func (d *Document) AddSection(name string) (*Section, error) {
 
 // Revert discards every edit: the document reads again from its original
 // bytes. Lines and sections obtained before become invalid (ErrRemoved).
-func (d *Document) Revert() error {
-	nd, err := Parse(d.orig, &ReadOptions{Encoding: &Encoding{Form: d.enc.Form, CodePage: d.enc.CodePage}, Language: d.lang, HashComments: d.hash, Limits: &d.lim})
-	if err != nil {
-		return err
-	}
-	for _, l := range d.lines {
-		l.doc = nil
-	}
-	for _, s := range d.sections {
-		s.doc = nil
-	}
-	orig := d.orig
-	*d = *nd
-	d.orig = orig
-	for _, l := range d.lines {
-		l.doc = d
-	}
-	for _, s := range d.sections {
-		s.doc = d
-	}
-	return nil
-}
+func (d *Document) Revert() error { return d.adopt(d.orig, false) }

@@ -1,0 +1,421 @@
+package inf
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"unicode/utf16"
+)
+
+// RegType is a registry value type (REG_* in winnt.h).
+type RegType uint32
+
+// Registry value types.
+const (
+	RegNone                     RegType = 0
+	RegSZ                       RegType = 1
+	RegExpandSZ                 RegType = 2
+	RegBinary                   RegType = 3
+	RegDWORD                    RegType = 4
+	RegDWORDBigEndian           RegType = 5
+	RegLink                     RegType = 6
+	RegMultiSZ                  RegType = 7
+	RegResourceList             RegType = 8
+	RegFullResourceDescriptor   RegType = 9
+	RegResourceRequirementsList RegType = 10
+	RegQWORD                    RegType = 11
+)
+
+var regTypeNames = [...]string{"REG_NONE", "REG_SZ", "REG_EXPAND_SZ", "REG_BINARY", "REG_DWORD",
+	"REG_DWORD_BIG_ENDIAN", "REG_LINK", "REG_MULTI_SZ", "REG_RESOURCE_LIST",
+	"REG_FULL_RESOURCE_DESCRIPTOR", "REG_RESOURCE_REQUIREMENTS_LIST", "REG_QWORD"}
+
+func (t RegType) String() string {
+	if int(t) < len(regTypeNames) {
+		return regTypeNames[t]
+	}
+	return fmt.Sprintf("REG_TYPE_%#x", uint32(t))
+}
+
+// ParseRegType reads a REG_* name (as txtsetup.oem [Config.*] lines use).
+func ParseRegType(s string) (RegType, bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	for i, n := range regTypeNames {
+		if n == s {
+			return RegType(i), true
+		}
+	}
+	return 0, false
+}
+
+// RegFlags is the flags field of an AddReg or DelReg line. The low 16 bits
+// are behaviour flags, the high 16 bits with bit 0 select the value type.
+type RegFlags uint32
+
+// AddReg and DelReg flags (FLG_ADDREG_* / FLG_DELREG_* in setupapi.h, as
+// ReactOS' mkhive reads them).
+const (
+	FlagBinValueType  RegFlags = 0x00000001 // FLG_ADDREG_BINVALUETYPE: data fields are hex bytes
+	FlagNoClobber     RegFlags = 0x00000002 // FLG_ADDREG_NOCLOBBER: keep an existing value
+	FlagDelVal        RegFlags = 0x00000004 // FLG_ADDREG_DELVAL: delete the value
+	FlagAppend        RegFlags = 0x00000008 // FLG_ADDREG_APPEND: append to a REG_MULTI_SZ
+	FlagKeyOnly       RegFlags = 0x00000010 // FLG_ADDREG_KEYONLY: create the key only
+	FlagOverwriteOnly RegFlags = 0x00000020 // FLG_ADDREG_OVERWRITEONLY: only replace an existing value
+	FlagKeyOnlyCommon RegFlags = 0x00002000 // FLG_ADDREG_KEYONLY_COMMON / FLG_DELREG_KEYONLY_COMMON
+	FlagDelRegBit     RegFlags = 0x00008000 // FLG_ADDREG_DELREG_BIT: the line is a deletion
+
+	FlagTypeSZ       RegFlags = 0x00000000 // FLG_ADDREG_TYPE_SZ
+	FlagTypeMultiSZ  RegFlags = 0x00010000 // FLG_ADDREG_TYPE_MULTI_SZ
+	FlagTypeExpandSZ RegFlags = 0x00020000 // FLG_ADDREG_TYPE_EXPAND_SZ
+	FlagTypeBinary   RegFlags = 0x00000001 // FLG_ADDREG_TYPE_BINARY
+	FlagTypeDWORD    RegFlags = 0x00010001 // FLG_ADDREG_TYPE_DWORD
+	FlagTypeNone     RegFlags = 0x00020001 // FLG_ADDREG_TYPE_NONE
+	FlagTypeMask     RegFlags = 0xFFFF0001 // FLG_ADDREG_TYPE_MASK
+
+	// FlagDelMultiSZString is FLG_DELREG_MULTI_SZ_DELSTRING: remove a
+	// string from a REG_MULTI_SZ value.
+	FlagDelMultiSZString RegFlags = FlagTypeMultiSZ | FlagDelRegBit | FlagNoClobber
+)
+
+// Type returns the value type the flags select.
+func (f RegFlags) Type() RegType {
+	switch f & FlagTypeMask {
+	case FlagTypeSZ:
+		return RegSZ
+	case FlagTypeMultiSZ:
+		return RegMultiSZ
+	case FlagTypeExpandSZ:
+		return RegExpandSZ
+	case FlagTypeBinary:
+		return RegBinary
+	case FlagTypeDWORD:
+		return RegDWORD
+	case FlagTypeNone:
+		return RegNone
+	}
+	return RegType(f >> 16)
+}
+
+func (f RegFlags) String() string {
+	var parts []string
+	for _, n := range []struct {
+		f    RegFlags
+		name string
+	}{{FlagNoClobber, "NOCLOBBER"}, {FlagDelVal, "DELVAL"}, {FlagAppend, "APPEND"}, {FlagKeyOnly, "KEYONLY"},
+		{FlagOverwriteOnly, "OVERWRITEONLY"}, {FlagKeyOnlyCommon, "KEYONLY_COMMON"}, {FlagDelRegBit, "DELREG_BIT"}} {
+		if f&n.f != 0 {
+			parts = append(parts, n.name)
+		}
+	}
+	if f&FlagBinValueType != 0 {
+		parts = append(parts, "BINVALUETYPE")
+	}
+	parts = append(parts, f.Type().String())
+	if rest := f &^ (FlagTypeMask | FlagNoClobber | FlagDelVal | FlagAppend | FlagKeyOnly | FlagOverwriteOnly | FlagKeyOnlyCommon | FlagDelRegBit); rest != 0 {
+		parts = append(parts, fmt.Sprintf("%#x", uint32(rest)))
+	}
+	return strings.Join(parts, "|")
+}
+
+// RegOpKind is what a registry line does.
+type RegOpKind uint8
+
+// Kinds of registry operation.
+const (
+	OpSetValue            RegOpKind = iota // create the key and set the value
+	OpCreateKey                            // create the key only (KEYONLY)
+	OpAppendMultiSZ                        // append strings to an existing REG_MULTI_SZ (APPEND)
+	OpDeleteValue                          // delete a value
+	OpDeleteKey                            // delete a key and its subkeys
+	OpDeleteMultiSZString                  // remove strings from a REG_MULTI_SZ value
+	OpIgnore                               // a line this kind of section skips
+)
+
+func (k RegOpKind) String() string {
+	switch k {
+	case OpSetValue:
+		return "set-value"
+	case OpCreateKey:
+		return "create-key"
+	case OpAppendMultiSZ:
+		return "append-multi-sz"
+	case OpDeleteValue:
+		return "delete-value"
+	case OpDeleteKey:
+		return "delete-key"
+	case OpDeleteMultiSZString:
+		return "delete-multi-sz-string"
+	case OpIgnore:
+		return "ignore"
+	}
+	return fmt.Sprintf("RegOpKind(%d)", uint8(k))
+}
+
+// RegOp is one AddReg or DelReg line decoded:
+// root, [subkey], [value-name], [flags], [value...].
+type RegOp struct {
+	Kind         RegOpKind
+	Root         string // HKLM, HKCU, HKCR, HKU, HKR, ... as written
+	Subkey       string // substituted
+	ValueName    string // substituted; "" is the default value
+	HasValueName bool   // the line has a value-name field
+	Flags        RegFlags
+	Type         RegType
+	Data         []byte   // the value's bytes as the registry stores them
+	Strings      []string // the strings of REG_SZ/EXPAND_SZ/MULTI_SZ data, or of an append or string deletion
+	Line         *Line
+}
+
+// NoClobber reports FLG_ADDREG_NOCLOBBER: an existing value is kept.
+func (o RegOp) NoClobber() bool { return o.Flags&FlagNoClobber != 0 }
+
+// OverwriteOnly reports FLG_ADDREG_OVERWRITEONLY: only an existing value
+// is replaced.
+func (o RegOp) OverwriteOnly() bool { return o.Flags&FlagOverwriteOnly != 0 }
+
+// Path returns the root and subkey joined with '\'.
+func (o RegOp) Path() string {
+	if o.Subkey == "" {
+		return o.Root
+	}
+	return o.Root + `\` + o.Subkey
+}
+
+// DWORD returns REG_DWORD data as a number.
+func (o RegOp) DWORD() (uint32, bool) {
+	if o.Type != RegDWORD || len(o.Data) != 4 {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint32(o.Data), true
+}
+
+func (o RegOp) String() string {
+	s := fmt.Sprintf("%s %s", o.Kind, o.Path())
+	if o.HasValueName {
+		s += fmt.Sprintf(" %q", o.ValueName)
+	}
+	switch o.Kind {
+	case OpSetValue:
+		s += " " + FormatRegData(o.Type, o.Data)
+	case OpAppendMultiSZ, OpDeleteMultiSZString:
+		s += fmt.Sprintf(" %q", o.Strings)
+	}
+	return s
+}
+
+// FormatRegData renders value data for humans: strings quoted, DWORDs in
+// hex, other types as hex bytes.
+func FormatRegData(t RegType, data []byte) string {
+	switch t {
+	case RegSZ, RegExpandSZ, RegLink:
+		if s, ok := DecodeMultiSZ(data); ok && len(s) <= 1 {
+			if len(s) == 0 {
+				return t.String() + ` ""`
+			}
+			return fmt.Sprintf("%s %q", t, s[0])
+		}
+	case RegMultiSZ:
+		if s, ok := DecodeMultiSZ(data); ok {
+			return fmt.Sprintf("%s %q", t, s)
+		}
+	case RegDWORD:
+		if len(data) == 4 {
+			return fmt.Sprintf("%s 0x%08x", t, binary.LittleEndian.Uint32(data))
+		}
+	}
+	return fmt.Sprintf("%s hex:% x", t, data)
+}
+
+// EncodeSZ returns s as UTF-16LE with a terminating NUL, as REG_SZ data.
+func EncodeSZ(s string) []byte {
+	return appendUTF16(nil, s, true)
+}
+
+// EncodeMultiSZ returns the strings as REG_MULTI_SZ data: each one
+// NUL-terminated, then a final NUL. An empty list is a single NUL.
+func EncodeMultiSZ(list []string) []byte {
+	var b []byte
+	for _, s := range list {
+		b = appendUTF16(b, s, true)
+	}
+	return append(b, 0, 0)
+}
+
+func appendUTF16(b []byte, s string, nul bool) []byte {
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	if nul {
+		b = append(b, 0, 0)
+	}
+	return b
+}
+
+// DecodeMultiSZ splits REG_SZ or REG_MULTI_SZ data into its strings: up to
+// the first empty string, ignoring what follows. ok is false for data of
+// odd length.
+func DecodeMultiSZ(data []byte) ([]string, bool) {
+	if len(data)%2 != 0 {
+		return nil, false
+	}
+	var out []string
+	var cur []uint16
+	for i := 0; i+1 < len(data); i += 2 {
+		u := uint16(data[i]) | uint16(data[i+1])<<8
+		if u == 0 {
+			if len(cur) == 0 {
+				return out, true
+			}
+			out = append(out, string(utf16.Decode(cur)))
+			cur = cur[:0]
+			continue
+		}
+		cur = append(cur, u)
+	}
+	if len(cur) > 0 {
+		out = append(out, string(utf16.Decode(cur)))
+	}
+	return out, true
+}
+
+// ParseRegLine decodes one AddReg line, or a DelReg line when del is set,
+// with SetupAPI's and ReactOS mkhive's rules (spec §1.6):
+//
+//   - fields: root, subkey, value name, flags, data...; all substituted;
+//     a missing flags field is 0, a missing value name is the default value;
+//   - in a DelReg section flags 0 mean FLG_ADDREG_DELREG_BIT; a line
+//     without that bit is ignored there, and a line with it is ignored in
+//     an AddReg section;
+//   - deletions delete the named value, or the key (with its subkeys) when
+//     there is no value name or KEYONLY_COMMON is set;
+//   - string types take field 5; REG_MULTI_SZ takes fields 5 to the first
+//     empty one; REG_DWORD with exactly one data field is a number read
+//     like strtoul(s, NULL, 0); any other binary type takes one hex byte
+//     per field, so data may continue over several physical lines.
+func ParseRegLine(l *Line, del bool) (RegOp, error) {
+	fail := func(format string, a ...any) (RegOp, error) {
+		name := ""
+		if l.sec != nil {
+			name = l.sec.name
+		}
+		return RegOp{}, &LineError{Section: name, Line: l.num, Err: fmt.Errorf("%w: "+format, append([]any{ErrValue}, a...)...)}
+	}
+	if l.kind != Entry {
+		return fail("not an entry")
+	}
+	f := l.Fields()
+	if len(f) == 0 || strings.TrimSpace(f[0]) == "" {
+		return fail("registry line without root key")
+	}
+	op := RegOp{Root: strings.TrimSpace(f[0]), Line: l}
+	if len(f) > 1 {
+		op.Subkey = f[1]
+	}
+	if len(f) > 2 {
+		op.ValueName, op.HasValueName = f[2], true
+	}
+	if len(f) > 3 && strings.TrimSpace(f[3]) != "" {
+		v, ok := parseCInt(f[3])
+		if !ok {
+			return fail("flags %q are not a number", f[3])
+		}
+		op.Flags = RegFlags(uint32(v))
+	}
+	if del {
+		switch {
+		case op.Flags == 0:
+			op.Flags = FlagDelRegBit
+		case op.Flags&FlagDelRegBit == 0:
+			op.Kind = OpIgnore
+			return op, nil
+		}
+	} else if op.Flags&FlagDelRegBit != 0 {
+		op.Kind = OpIgnore
+		return op, nil
+	}
+	op.Type = op.Flags.Type()
+	data := f[min(4, len(f)):]
+
+	if op.Flags&(FlagDelRegBit|FlagDelVal) != 0 {
+		switch {
+		case op.Flags&^FlagKeyOnlyCommon == FlagDelMultiSZString && op.HasValueName:
+			op.Kind = OpDeleteMultiSZString
+			op.Strings = multiSZFields(data)
+		case op.ValueName != "" && op.Flags&FlagKeyOnlyCommon == 0:
+			op.Kind = OpDeleteValue
+		default:
+			op.Kind = OpDeleteKey
+		}
+		op.Type = 0
+		return op, nil
+	}
+	if op.Flags&(FlagKeyOnly|FlagKeyOnlyCommon) != 0 {
+		op.Kind = OpCreateKey
+		op.Type = 0
+		return op, nil
+	}
+	op.Kind = OpSetValue
+	if op.Flags&FlagBinValueType == 0 || (op.Type == RegDWORD && len(f) == 5) {
+		switch {
+		case op.Type == RegMultiSZ:
+			op.Strings = multiSZFields(data)
+			if op.Flags&FlagAppend != 0 {
+				op.Kind = OpAppendMultiSZ
+			}
+			op.Data = EncodeMultiSZ(op.Strings)
+		case op.Type == RegDWORD:
+			v := uint32(0)
+			if len(data) > 0 {
+				v = strtoul32(data[0], 0)
+			}
+			op.Data = binary.LittleEndian.AppendUint32(nil, v)
+		default:
+			s := ""
+			if len(data) > 0 {
+				s = data[0]
+			}
+			op.Strings = []string{s}
+			op.Data = EncodeSZ(s)
+		}
+		return op, nil
+	}
+	op.Data = make([]byte, 0, len(data))
+	for _, x := range data {
+		op.Data = append(op.Data, byte(strtoul32(x, 16)))
+	}
+	return op, nil
+}
+
+// multiSZFields returns the fields up to the first empty one, as
+// SetupGetMultiSzField does.
+func multiSZFields(data []string) []string {
+	var out []string
+	for _, s := range data {
+		if s == "" {
+			break
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// RegOps decodes every entry of an AddReg section (or a DelReg section
+// when del is set). It fails with ErrNotFound when the section is missing.
+func (d *Document) RegOps(section string, del bool) ([]RegOp, error) {
+	s := d.Section(section)
+	if s == nil {
+		return nil, fmt.Errorf("%w: section [%s]", ErrNotFound, section)
+	}
+	var out []RegOp
+	for _, l := range s.body {
+		if l.kind != Entry {
+			continue
+		}
+		op, err := ParseRegLine(l, del)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, op)
+	}
+	return out, nil
+}
