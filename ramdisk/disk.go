@@ -98,7 +98,8 @@ type DiskImage struct {
 	vol         *fatVolume
 	gfs         fatFS // go-diskfs, opened on the first edit
 	lim         Limits
-	edited      bool
+	edited      bool // changed since opened (a built image counts as edited)
+	dirty       bool // derived fields (FSInfo) need refreshing
 	closer      io.Closer
 }
 
@@ -494,6 +495,17 @@ func buildDisk(files []File, o *DiskOptions, size int64) (*DiskImage, error) {
 	if err := d.fixRootTimes(); err != nil {
 		return nil, err
 	}
+	if typ != FAT32 && d.vol.next(2) != 0 {
+		// go-diskfs v1.9.4 marks cluster 2 as the root directory's even on
+		// FAT12/16, whose root has its own region (fsck.fat: "Reclaimed 1
+		// unused cluster").
+		if err := d.setFAT(2, 0); err != nil {
+			return nil, err
+		}
+		if err := d.reloadFS(); err != nil {
+			return nil, err
+		}
+	}
 	if err := d.checkSpace(files); err != nil {
 		return nil, err
 	}
@@ -502,7 +514,7 @@ func buildDisk(files []File, o *DiskOptions, size int64) (*DiskImage, error) {
 			return nil, err
 		}
 	}
-	d.edited = true
+	d.edited, d.dirty = true, true
 	return d, nil
 }
 
@@ -533,6 +545,11 @@ func (d *DiskImage) format(o *DiskOptions, size int64) (FATType, error) {
 			return 0, err
 		}
 		b, err := ParseBPB(bs[:], psize)
+		if err != nil && t == FAT32 {
+			// A FAT32 BPB with fewer than 65,525 clusters reads as FAT16
+			// without a root directory.
+			return 0, fmt.Errorf("ramdisk: a %d-byte partition has too few clusters for FAT32 (65,525 needed): %w", psize, ErrNoSpace)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("ramdisk: go-diskfs wrote a boot sector we cannot parse: %w", err)
 		}
@@ -744,7 +761,7 @@ func (d *DiskImage) put(name string, r io.ReaderAt, size int64, replace bool) er
 		return &PathError{Op: op, Path: name, Err: fmt.Errorf("go-diskfs: %w", err)}
 	}
 	defer f.Close()
-	d.edited = true
+	d.edited, d.dirty = true, true
 	if size > 0 {
 		// Let go-diskfs allocate the whole chain by writing the last byte
 		// only; the content is streamed from r at write time (see overlay).
@@ -805,7 +822,7 @@ func (d *DiskImage) mkdirAll(p string) error {
 		if err := d.gfs.Mkdir(cur); err != nil {
 			return &PathError{Op: "mkdir", Path: cur, Err: fmt.Errorf("go-diskfs: %w", err)}
 		}
-		d.edited = true
+		d.edited, d.dirty = true, true
 		if err := d.vol.loadFAT(); err != nil {
 			return err
 		}
@@ -843,7 +860,7 @@ func (d *DiskImage) remove(p string, e *fatDirent) error {
 	if err := d.gfs.Remove(p); err != nil {
 		return &PathError{Op: "remove", Path: p, Err: fmt.Errorf("go-diskfs: %w", err)}
 	}
-	d.edited = true
+	d.edited, d.dirty = true, true
 	d.ov.dropFills(e.cluster)
 	if err := d.vol.loadFAT(); err != nil {
 		return err
@@ -1103,9 +1120,10 @@ func (d *DiskImage) fixRootTimes() error {
 // the FAT32 FSInfo free-cluster count and next-free hint (go-diskfs never
 // updates them after creating the volume).
 func (d *DiskImage) finalize() error {
-	if !d.edited || d.vol.bpb.Type != FAT32 {
+	if !d.dirty || d.vol.bpb.Type != FAT32 {
 		return nil
 	}
+	d.dirty = false
 	v := d.vol
 	var f [8]byte
 	binary.LittleEndian.PutUint32(f[0:], v.freeClusters())
@@ -1162,6 +1180,14 @@ func (d *DiskImage) Save(name string, opts *WriteOptions) error {
 		_, err := d.Write(w, &o)
 		return err
 	})
+}
+
+// ReadAt reads the image's current bytes (as WriteTo would write them).
+func (d *DiskImage) ReadAt(p []byte, off int64) (int, error) {
+	if err := d.finalize(); err != nil {
+		return 0, err
+	}
+	return d.ov.ReadAt(p, off)
 }
 
 // Files lists every file and directory in the image, depth-first in
