@@ -71,11 +71,14 @@ func (h *Hive) writeBigData(data []byte) (uint32, error) {
 	}
 	segs := make([]uint32, count)
 	for i := range segs {
-		chunk := data[i*maxSegment : min((i+1)*maxSegment, len(data))]
-		s, err := h.newCell(chunk)
+		// Every segment cell gets the full 16344 bytes, the last one too,
+		// as Windows allocates them; hivex reads a segment's length from
+		// its cell size and would cut a tightly sized last segment short.
+		s, err := h.alloc(maxSegment)
 		if err != nil {
 			return 0, err
 		}
+		copy(h.cellAt(s), data[i*maxSegment:min((i+1)*maxSegment, len(data))])
 		segs[i] = s
 	}
 	list, err := h.alloc(4 * count)

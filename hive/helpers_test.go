@@ -152,3 +152,36 @@ func readFile(t *testing.T, p string) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// cellOffsets scans a hive file independently of the package and returns
+// the file offsets of allocated cells by record signature, and of free
+// cells under "free".
+func cellOffsets(t *testing.T, b []byte) map[string][]int64 {
+	t.Helper()
+	out := map[string][]int64{}
+	bins := binary.LittleEndian.Uint32(b[40:])
+	for off := uint32(0); off < bins; {
+		bin := b[4096+off:]
+		size := binary.LittleEndian.Uint32(bin[8:])
+		for c := uint32(32); c < size; {
+			s := int32(binary.LittleEndian.Uint32(bin[c:]))
+			fo := int64(4096 + off + c)
+			abs := uint32(s)
+			if s < 0 {
+				abs = uint32(-s)
+				sig := string(bin[c+4 : c+6])
+				switch sig {
+				case "nk", "vk", "sk", "lf", "lh", "li", "ri", "db":
+					out[sig] = append(out[sig], fo)
+				default:
+					out["data"] = append(out["data"], fo)
+				}
+			} else {
+				out["free"] = append(out["free"], fo)
+			}
+			c += abs
+		}
+		off += size
+	}
+	return out
+}

@@ -256,7 +256,7 @@ func (v Value) Size() int {
 func (v Value) Offset() int64 { return int64(v.off) + binsStart }
 
 // Data returns a copy of the raw data bytes.
-func (v Value) Data() ([]byte, error) { return v.AppendData(nil) }
+func (v Value) Data() ([]byte, error) { return v.AppendData([]byte{}) }
 
 // AppendData appends the raw data bytes to dst, so a walk can reuse one
 // buffer.
