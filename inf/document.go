@@ -16,15 +16,15 @@ const DefaultLanguage uint16 = 0x0409
 //
 // A Document is not safe for concurrent use when one goroutine edits it.
 type Document struct {
-	enc   Encoding
-	codec codec
-	head  []byte  // byte-order mark, as read
-	lines []*Line // logical lines in file order
-	tail  []byte  // from the first Ctrl-Z (or a dangling UTF-16 byte) to the end
-	orig  []byte  // the input, for Original and Revert
-	lim   Limits
-	hash  bool
-	lang  uint16
+	enc     Encoding
+	codec   codec
+	head    []byte  // byte-order mark, as read
+	lines   []*Line // logical lines in file order
+	tail    []byte  // from the first Ctrl-Z (or a dangling UTF-16 byte) to the end
+	orig    []byte  // the input, for Original and Revert
+	lim     Limits
+	dialect Dialect
+	lang    uint16
 
 	modified bool
 	byName   map[string]*Section // folded name -> section

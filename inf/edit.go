@@ -16,7 +16,12 @@ import (
 
 // lineEnding returns the encoded line ending most lines use.
 func (d *Document) lineEnding() []byte {
-	crlf, lf := 0, 0
+	crlf, lf := d.eolCounts()
+	return d.codec.eol(crlf >= lf)
+}
+
+// eolCounts counts the CRLF and LF line endings.
+func (d *Document) eolCounts() (crlf, lf int) {
 	for _, l := range d.lines {
 		for _, p := range l.phys {
 			switch {
@@ -28,7 +33,7 @@ func (d *Document) lineEnding() []byte {
 			}
 		}
 	}
-	return d.codec.eol(crlf >= lf)
+	return crlf, lf
 }
 
 func (d *Document) unitSize() int {
@@ -179,32 +184,25 @@ func (l *Line) SetText(text string) error {
 // InsertAfter inserts a new line with the given text after l and returns
 // it. The text is one line of INF syntax without line ending, for example
 // `viostor.sys = 1,,,,,,4_,4,1,,,1,4`.
-func (l *Line) InsertAfter(text string) (*Line, error) {
-	if err := l.live(); err != nil {
-		return nil, err
-	}
-	d := l.doc
-	nl, err := d.newLine(text, d.lineEnding())
-	if err != nil {
-		return nil, err
-	}
-	if err := d.splice(l.idx+1, l.idx+1, nl); err != nil {
-		return nil, err
-	}
-	return nl, nil
-}
+func (l *Line) InsertAfter(text string) (*Line, error) { return l.insert(text, 1) }
 
 // InsertBefore inserts a new line with the given text before l.
-func (l *Line) InsertBefore(text string) (*Line, error) {
+func (l *Line) InsertBefore(text string) (*Line, error) { return l.insert(text, 0) }
+
+func (l *Line) insert(text string, after int) (*Line, error) {
 	if err := l.live(); err != nil {
 		return nil, err
 	}
-	d := l.doc
+	return l.doc.insertText(l.idx+after, text)
+}
+
+// insertText inserts a new line with text at index at.
+func (d *Document) insertText(at int, text string) (*Line, error) {
 	nl, err := d.newLine(text, d.lineEnding())
 	if err != nil {
 		return nil, err
 	}
-	if err := d.splice(l.idx, l.idx, nl); err != nil {
+	if err := d.splice(at, at, nl); err != nil {
 		return nil, err
 	}
 	return nl, nil
@@ -237,7 +235,10 @@ func (d *Document) needsQuotes(v string, first bool) bool {
 	if r, _ := utf8.DecodeLastRuneInString(v); r == '\\' || isSpaceRune(r) {
 		return true
 	}
-	if first && (strings.ContainsRune(v, '=') || v[0] == '[' || (d.hash && v[0] == '#')) {
+	if d.dialect == TextSetup && strings.ContainsRune(v, '#') {
+		return true
+	}
+	if first && (strings.ContainsRune(v, '=') || v[0] == '[') {
 		return true
 	}
 	return false
@@ -283,12 +284,21 @@ func (d *Document) renderEntry(indent, key string, hasKey bool, fields []string,
 		sb.WriteString(k)
 		sb.WriteString(eq)
 	}
+	sb.WriteString(d.renderFields(fields, sep, !hasKey))
+	return sb.String()
+}
+
+// renderFields joins fields with sep, quoting what needs it. keyless marks
+// fields that start a line without key: the first may not look like a key
+// or a header, and a lone empty field must be written "" to exist.
+func (d *Document) renderFields(fields []string, sep string, keyless bool) string {
+	var sb strings.Builder
 	for i, f := range fields {
 		if i > 0 {
 			sb.WriteString(sep)
 		}
-		q := d.quoteItem(f, i == 0 && !hasKey)
-		if !hasKey && len(fields) == 1 && f == "" {
+		q := d.quoteItem(f, i == 0 && keyless)
+		if keyless && len(fields) == 1 && f == "" {
 			q = `""`
 		}
 		sb.WriteString(q)
@@ -324,9 +334,9 @@ func (l *Line) style() entryStyle {
 	if n := len(l.phys) - 1; last.end.seg == n {
 		st.suffix = l.phys[n].text[last.end.off:]
 	}
-	for k := 0; k+1 < len(out.fieldSpans); k++ {
-		a, b := out.fieldSpans[k].end, out.fieldSpans[k+1].start
-		if a.seg == b.seg && strings.HasPrefix(l.phys[a.seg].text[a.off:b.off], ", ") {
+	for _, fs := range out.fieldSpans[:len(out.fieldSpans)-1] {
+		t := strings.TrimLeft(l.phys[fs.end.seg].text[fs.end.off:], " \t")
+		if strings.HasPrefix(t, ", ") || strings.HasPrefix(t, ",\t") {
 			st.sep = ", "
 			break
 		}
@@ -364,9 +374,9 @@ func (l *Line) SetFields(fields ...string) error {
 	var text string
 	switch {
 	case st.ok && hasKey:
-		text = st.indent + l.keyText() + st.keyToValue + d.renderEntry("", "", false, fields, "", st.sep)
+		text = st.indent + l.keyText() + st.keyToValue + d.renderFields(fields, st.sep, false)
 	case st.ok:
-		text = d.renderEntry(st.indent, "", false, fields, "", st.sep)
+		text = st.indent + d.renderFields(fields, st.sep, true)
 	default:
 		text = d.renderEntry("", l.key, hasKey, fields, " = ", st.sep)
 	}
@@ -462,7 +472,7 @@ func (l *Line) SetKey(key string) error {
 			rest = l.phys[0].text[out.keySpan.end.off:]
 			return l.setEntryText(st.indent+qk+rest, "", key, true, fields)
 		}
-		text = st.indent + qk + st.keyToValue + d.renderEntry("", "", false, fields, "", st.sep)
+		text = st.indent + qk + st.keyToValue + d.renderFields(fields, st.sep, false)
 	} else {
 		text = d.renderEntry(st.indent, key, true, fields, " = ", st.sep)
 	}
@@ -496,16 +506,7 @@ func (s *Section) AppendLine(text string) (*Line, error) {
 	if err := s.live(); err != nil {
 		return nil, err
 	}
-	d := s.doc
-	nl, err := d.newLine(text, d.lineEnding())
-	if err != nil {
-		return nil, err
-	}
-	at := s.insertPoint() + 1
-	if err := d.splice(at, at, nl); err != nil {
-		return nil, err
-	}
-	return nl, nil
+	return s.doc.insertText(s.insertPoint()+1, text)
 }
 
 // Append adds the entry "key = f1,f2,..." (or "f1,f2,..." when key is "")

@@ -84,9 +84,9 @@ type lexOut struct {
 //     by other text is literal; inside quotes and comments it is literal;
 //   - NUL characters are read as spaces; a lone CR is whitespace.
 type lexer struct {
-	hashComments bool // txtsetup.oem: '#' at the start of a line is a comment
-	spans        bool // record item spans (for edits)
-	lim          Limits
+	textSetup bool // TextSetup dialect: '#' comments, no continuation
+	spans     bool // record item spans (for edits)
+	lim       Limits
 
 	arena []string // fields of every line, sliced per line
 	buf   []byte   // scratch for tokens that are not one contiguous run
@@ -202,7 +202,7 @@ func (lx *lexer) lex(phys []physLine) lexOut {
 		return out
 	}
 	switch c := s[i]; {
-	case c == ';' || (c == '#' && lx.hashComments):
+	case c == ';' || (c == '#' && lx.textSetup):
 		out.kind = Comment
 		return out
 	case c == '[':
@@ -272,7 +272,7 @@ func (lx *lexer) lexEntry(phys []physLine, p pos, out *lexOut) {
 				}
 				i += n
 			}
-			if i < len(s) && s[i] == '\\' {
+			if i < len(s) && s[i] == '\\' && !lx.textSetup {
 				if cont, _ := backslashRun(s, i); cont {
 					if advance() {
 						continue
@@ -331,11 +331,14 @@ func (lx *lexer) lexEntry(phys []physLine, p pos, out *lexOut) {
 					t.seg, t.a, t.b = seg, i, i
 				}
 				end = pos{seg, i}
-			case c == ',' || c == ';' || (c == '=' && keyMode):
+			case c == ',' || c == ';' || (c == '=' && keyMode) || (c == '#' && lx.textSetup):
 				delim = c
 				break item
 			case c == '\\':
 				cont, j := backslashRun(s, i)
+				if lx.textSetup {
+					cont, j = false, i+1
+				}
 				if cont {
 					ws = -1
 					if !advance() {
@@ -368,7 +371,7 @@ func (lx *lexer) lexEntry(phys []physLine, p pos, out *lexOut) {
 				j := i + n
 				for j < len(s) {
 					c := s[j]
-					if c == '"' || c == ',' || c == ';' || c == '=' || c == '\\' {
+					if c == '"' || c == ',' || c == ';' || c == '=' || c == '\\' || (c == '#' && lx.textSetup) {
 						break
 					}
 					if c < utf8.RuneSelf {

@@ -213,3 +213,24 @@ func TestLexicalHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestLexicalTextSetup: txtsetup.oem's own rules ('#' comments, no
+// continuation), from Microsoft's TxtSetup.oem format pages.
+func TestLexicalTextSetup(t *testing.T) {
+	src := "# hash comment\n[Disks]\ndisk1 = \"OEM disk 1\",\\disk1.tag,\\\ndisk2 = \"OEM disk 2\",\\disk2.tag,\\ # trailing\nq = \"a#b\",c#d\n"
+	d, err := inf.Parse([]byte(src), &inf.ReadOptions{Dialect: inf.TextSetup})
+	require.NoError(t, err)
+	es := d.Section("Disks").Entries()
+	require.Len(t, es, 3)
+	assert.Equal(t, []string{"OEM disk 1", `\disk1.tag`, `\`}, es[0].Fields())
+	assert.Equal(t, []string{"OEM disk 2", `\disk2.tag`, `\`}, es[1].Fields())
+	assert.Equal(t, []string{"a#b", "c"}, es[2].Fields())
+	assert.Equal(t, src, string(d.Bytes()))
+
+	// The same text under SetupAPI rules joins the disk lines.
+	_, err = inf.Parse([]byte(src), nil)
+	require.ErrorIs(t, err, inf.ErrExpectedSection, "'#' is not a comment for SetupAPI")
+	d, err = inf.Parse([]byte(src[strings.Index(src, "["):]), nil)
+	require.NoError(t, err)
+	assert.Len(t, d.Section("Disks").Entries(), 2)
+}

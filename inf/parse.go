@@ -9,6 +9,28 @@ import (
 	"golang.org/x/text/encoding"
 )
 
+// Dialect is a set of lexical rules.
+type Dialect uint8
+
+// Dialects.
+const (
+	// SetupAPI is the INF syntax of SetupAPI (spec §1.1), used for INF,
+	// INX and hive INF files.
+	SetupAPI Dialect = iota
+	// TextSetup is the syntax of the files text-mode setup reads itself,
+	// such as txtsetup.oem: '#' starts a comment like ';', and '' never
+	// continues a line (Microsoft's [Disks] example ends lines with a
+	// root directory ""). Everything else follows SetupAPI.
+	TextSetup
+)
+
+func (d Dialect) String() string {
+	if d == TextSetup {
+		return "TextSetup"
+	}
+	return "SetupAPI"
+}
+
 // ReadOptions control Parse and Open. The zero value (or nil) is valid.
 type ReadOptions struct {
 	// CodePage decodes files that have no byte-order mark and are not
@@ -27,9 +49,8 @@ type ReadOptions struct {
 	// Default 0x0409 (English, United States).
 	Language uint16
 
-	// HashComments makes a '#' at the start of a line a comment, as in
-	// txtsetup.oem files. Default false (SetupAPI's INF rules).
-	HashComments bool
+	// Dialect selects the lexical rules. Default SetupAPI.
+	Dialect Dialect
 
 	// Limits bound what is accepted. Default DefaultLimits.
 	Limits *Limits
@@ -101,12 +122,12 @@ func Parse(b []byte, opts *ReadOptions) (*Document, error) {
 		enc.CodePage = o.CodePage
 	}
 	d := &Document{
-		enc:   enc,
-		codec: newCodec(enc),
-		orig:  buf,
-		lim:   lim,
-		hash:  o.HashComments,
-		lang:  o.Language,
+		enc:     enc,
+		codec:   newCodec(enc),
+		orig:    buf,
+		lim:     lim,
+		dialect: o.Dialect,
+		lang:    o.Language,
 	}
 	if d.lang == 0 {
 		d.lang = DefaultLanguage
@@ -227,7 +248,7 @@ func (d *Document) split(body []byte) error {
 }
 
 func (d *Document) newLexer(spans bool) *lexer {
-	return &lexer{hashComments: d.hash, spans: spans, lim: d.lim}
+	return &lexer{textSetup: d.dialect == TextSetup, spans: spans, lim: d.lim}
 }
 
 func (l *Line) setLex(out *lexOut) {

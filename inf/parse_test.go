@@ -30,7 +30,11 @@ func infFixtures(t *testing.T) []string {
 }
 
 func optsFor(path string) *inf.ReadOptions {
-	return &inf.ReadOptions{HashComments: strings.HasSuffix(path, ".oem")}
+	o := &inf.ReadOptions{}
+	if strings.HasSuffix(path, ".oem") {
+		o.Dialect = inf.TextSetup
+	}
+	return o
 }
 
 // TestRoundTripFixtures: every fixture parses and writes back byte for

@@ -419,3 +419,68 @@ func (d *Document) RegOps(section string, del bool) ([]RegOp, error) {
 	}
 	return out, nil
 }
+
+// FormatRegLine renders an AddReg line in the style of hivesys.inf:
+// root,"subkey","name",flags,data. The flags encode t; strings are quoted
+// and their '%' doubled so that substitution gives them back; REG_DWORD is
+// written as a decimal number, other binary types as hex bytes. It fails
+// for data t cannot hold (a REG_DWORD that is not 4 bytes, strings with an
+// empty element or odd length).
+func FormatRegLine(root, subkey, name string, t RegType, data []byte) (string, error) {
+	q := func(s string) string { return Quote(strings.ReplaceAll(s, "%", "%%")) }
+	head := root + "," + q(subkey) + "," + q(name) + ","
+	bad := func() (string, error) {
+		return "", fmt.Errorf("%w: %d bytes are not %s data an INF line can hold", ErrValue, len(data), t)
+	}
+	switch t {
+	case RegSZ, RegExpandSZ:
+		ss, ok := DecodeMultiSZ(data)
+		if !ok || len(ss) > 1 || !bytesEqual(EncodeSZ(first(ss)), data) {
+			return bad()
+		}
+		flags := FlagTypeSZ
+		if t == RegExpandSZ {
+			flags = FlagTypeExpandSZ
+		}
+		return fmt.Sprintf("%s0x%08x,%s", head, uint32(flags), q(first(ss))), nil
+	case RegMultiSZ:
+		ss, ok := DecodeMultiSZ(data)
+		if !ok || !bytesEqual(EncodeMultiSZ(ss), data) {
+			return bad()
+		}
+		parts := []string{fmt.Sprintf("0x%08x", uint32(FlagTypeMultiSZ))}
+		for _, s := range ss {
+			parts = append(parts, q(s))
+		}
+		return head + strings.Join(parts, ","), nil
+	case RegDWORD:
+		if len(data) != 4 {
+			return bad()
+		}
+		return fmt.Sprintf("%s0x%08x,%d", head, uint32(FlagTypeDWORD), binary.LittleEndian.Uint32(data)), nil
+	}
+	if t > 0xFFFF {
+		return "", fmt.Errorf("%w: value type %s does not fit AddReg flags", ErrValue, t)
+	}
+	flags := uint32(t)<<16 | uint32(FlagBinValueType)
+	switch t {
+	case RegBinary:
+		flags = uint32(FlagTypeBinary)
+	case RegNone:
+		flags = uint32(FlagTypeNone)
+	}
+	parts := []string{fmt.Sprintf("0x%08x", flags)}
+	for _, b := range data {
+		parts = append(parts, fmt.Sprintf("%02x", b))
+	}
+	return head + strings.Join(parts, ","), nil
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+func bytesEqual(a, b []byte) bool { return string(a) == string(b) }

@@ -163,7 +163,7 @@ func stampText(s string, rules []stampRule) (string, bool) {
 // adopt replaces the document's content with the parse of b, keeping the
 // original bytes for Revert.
 func (d *Document) adopt(b []byte, modified bool) error {
-	nd, err := Parse(b, &ReadOptions{Encoding: &Encoding{Form: d.enc.Form, CodePage: d.enc.CodePage}, Language: d.lang, HashComments: d.hash, Limits: &d.lim})
+	nd, err := Parse(b, &ReadOptions{Encoding: &Encoding{Form: d.enc.Form, CodePage: d.enc.CodePage}, Language: d.lang, Dialect: d.dialect, Limits: &d.lim})
 	if err != nil {
 		return err
 	}
