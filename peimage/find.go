@@ -121,30 +121,29 @@ func (img *Image) Find(s string, opts *FindOptions) ([]Match, error) {
 	if s == "" {
 		return nil, fmt.Errorf("peimage: empty search string: %w", ErrNotFound)
 	}
-	var all []Match
+	var pats []*pattern
 	for _, e := range []Encoding{ASCII, UTF16LE} {
-		if enc&e == 0 {
-			continue
-		}
-		pat := e.encode(s)
-		n := 0
-		var limitErr error
-		findAll(img.data, newPattern(pat, e, o.IgnoreCase), func(off int) bool {
-			if n == img.limits.MaxMatches {
-				limitErr = fmt.Errorf("peimage: %q as %s matches more than Limits.MaxMatches (%d) times: %w", s, e, img.limits.MaxMatches, ErrLimit)
-				return false
-			}
-			n++
-			all = append(all, img.describe(int64(off), len(pat), e))
-			return true
-		})
-		if limitErr != nil {
-			return nil, limitErr
+		if enc&e != 0 {
+			pats = append(pats, newPattern(s, e, o.IgnoreCase))
 		}
 	}
-	if enc == Both {
-		sortMatches(all)
+	var all []Match
+	counts := make([]int, len(pats))
+	var limitErr error
+	search(img.data, pats, o.IgnoreCase, func(k, off int) bool {
+		p := pats[k]
+		if counts[k] == img.limits.MaxMatches {
+			limitErr = fmt.Errorf("peimage: %q as %s matches more than Limits.MaxMatches (%d) times: %w", s, p.enc, img.limits.MaxMatches, ErrLimit)
+			return false
+		}
+		counts[k]++
+		all = append(all, img.describe(int64(off), len(p.b), p.enc))
+		return true
+	})
+	if limitErr != nil {
+		return nil, limitErr
 	}
+	sortMatches(all)
 	return all, nil
 }
 
@@ -183,52 +182,45 @@ func sortMatches(m []Match) {
 	slices.SortStableFunc(m, func(a, b Match) int { return cmp.Compare(a.Offset, b.Offset) })
 }
 
-// pattern is a compiled search string.
+// pattern is a search string compiled for one encoding.
 type pattern struct {
+	enc  Encoding
 	b    []byte
 	fold []bool // fold[i]: b[i] is an ASCII letter matched case-insensitively
-	any  bool   // some fold[i]
-	// anchor is the index searched with IndexByte; alt is its other case
-	// (equal to b[anchor] when the anchor does not fold).
-	anchor int
-	alt    byte
+	// index[r] is the byte offset in b of the r-th character of the string
+	// (by rune); -1 for characters whose byte there is not the character
+	// itself (non-ASCII).
+	index []int
 }
 
-// newPattern compiles pat. With ignoreCase, letters fold; in UTF-16LE only
-// the low byte of a unit whose high byte is zero is a letter.
-func newPattern(pat []byte, e Encoding, ignoreCase bool) *pattern {
-	p := &pattern{b: pat, fold: make([]bool, len(pat))}
+// newPattern compiles s for encoding e. With ignoreCase, ASCII letters fold;
+// in UTF-16LE only the low byte of a unit whose high byte is zero is a
+// letter.
+func newPattern(s string, e Encoding, ignoreCase bool) *pattern {
+	p := &pattern{enc: e, b: e.encode(s)}
+	p.fold = make([]bool, len(p.b))
 	if ignoreCase {
-		for i, c := range pat {
-			if !isLetter(c) || (e == UTF16LE && (i%2 == 1 || i+1 >= len(pat) || pat[i+1] != 0)) {
+		for i, c := range p.b {
+			if !isLetter(c) || (e == UTF16LE && (i%2 == 1 || i+1 >= len(p.b) || p.b[i+1] != 0)) {
 				continue
 			}
-			p.fold[i], p.any = true, true
+			p.fold[i] = true
 		}
 	}
-	// Anchor on the rarest-looking byte: prefer a non-zero byte that does not
-	// fold (such as '.' or '\'), then a folding letter, then the first byte.
-	p.anchor = -1
-	for i, c := range pat {
-		if c != 0 && !p.fold[i] {
-			p.anchor = i
-			break
-		}
-	}
-	if p.anchor < 0 {
-		for i := range pat {
-			if p.fold[i] {
-				p.anchor = i
-				break
+	u := 0 // UTF-16LE byte offset
+	for i, r := range s {
+		idx := -1
+		if r < 0x80 {
+			idx = i
+			if e == UTF16LE {
+				idx = u
 			}
 		}
-	}
-	if p.anchor < 0 {
-		p.anchor = 0
-	}
-	p.alt = pat[p.anchor]
-	if p.fold[p.anchor] {
-		p.alt ^= 0x20
+		p.index = append(p.index, idx)
+		u += 2
+		if r >= 0x10000 {
+			u += 2
+		}
 	}
 	return p
 }
@@ -246,29 +238,72 @@ func (p *pattern) matchAt(data []byte, off int) bool {
 	return true
 }
 
-// findAll calls fn with the offset of every non-overlapping match until fn
-// returns false.
-func findAll(data []byte, p *pattern, fn func(off int) bool) {
-	n := len(p.b)
-	if !p.any {
-		for off := 0; off+n <= len(data); {
-			i := bytes.Index(data[off:], p.b)
-			if i < 0 {
-				return
-			}
-			if !fn(off + i) {
-				return
-			}
-			off += i + n
+// sampleSize is how many bytes search samples to estimate byte frequencies.
+const sampleSize = 64 << 10
+
+// search calls fn(k, off) for every non-overlapping occurrence of pats[k]
+// in data, until fn returns false. It scans data once for all patterns:
+// every occurrence contains one chosen ASCII character (the rarest in a
+// sample of data) at a known offset, so candidates come from IndexByte on
+// that character (and its other case when folding), and each pattern is
+// verified around them.
+func search(data []byte, pats []*pattern, fold bool, fn func(k, off int) bool) {
+	anchor, ok := chooseAnchor(data, pats, fold)
+	if !ok {
+		// No ASCII character to share: one pass per pattern on its first byte.
+		for k, p := range pats {
+			scan(data, []*pattern{p}, []int{0}, p.b[0], p.b[0]^boolByte(p.fold[0], 0x20), func(_, off int) bool { return fn(k, off) })
 		}
 		return
 	}
-	// Case-insensitive: find candidates for the anchor byte in either case
-	// with IndexByte, then verify the whole pattern.
-	a := p.anchor
-	lo, hi := p.b[a], p.alt
-	nextLo, nextHi := -2, -2 // -2: not searched yet; -1: none left
-	next := func(c byte, from int, cur int) int {
+	idx := make([]int, len(pats))
+	for k, p := range pats {
+		idx[k] = p.index[anchor]
+	}
+	c := pats[0].b[idx[0]]
+	scan(data, pats, idx, c, c^boolByte(pats[0].fold[idx[0]], 0x20), fn)
+}
+
+func boolByte(b bool, v byte) byte {
+	if b {
+		return v
+	}
+	return 0
+}
+
+// chooseAnchor picks the character of the string (by rune index) that all
+// patterns hold as a plain byte and that is rarest in a sample of data.
+func chooseAnchor(data []byte, pats []*pattern, fold bool) (int, bool) {
+	var freq [256]int
+	step := max(len(data)/4, sampleSize)
+	for off := 0; off < len(data); off += step {
+		for _, c := range data[off:min(off+sampleSize/4, len(data))] {
+			freq[c]++
+		}
+	}
+	best, bestCost := -1, 0
+	for r, i := range pats[0].index {
+		if i < 0 || pats[0].b[i] == 0 {
+			continue
+		}
+		c := pats[0].b[i]
+		cost := freq[c]
+		if fold && isLetter(c) {
+			cost += freq[c^0x20]
+		}
+		if best < 0 || cost < bestCost {
+			best, bestCost = r, cost
+		}
+	}
+	return best, best >= 0
+}
+
+// scan runs the candidate loop: lo and hi are the anchor byte in both cases
+// (equal when it does not fold), and idx[k] its offset in pats[k].
+func scan(data []byte, pats []*pattern, idx []int, lo, hi byte, fn func(k, off int) bool) {
+	next := make([]int, len(pats)) // where pattern k may match next (no overlap)
+	nextLo, nextHi := -2, -2       // cached IndexByte results; -2: not searched; -1: none left
+	find := func(c byte, from, cur int) int {
 		if cur >= from || cur == -1 {
 			return cur
 		}
@@ -277,11 +312,11 @@ func findAll(data []byte, p *pattern, fn func(off int) bool) {
 		}
 		return -1
 	}
-	for pos := a; pos < len(data); {
-		nextLo = next(lo, pos, nextLo)
+	for pos := 0; pos < len(data); {
+		nextLo = find(lo, pos, nextLo)
 		cand := nextLo
 		if hi != lo {
-			nextHi = next(hi, pos, nextHi)
+			nextHi = find(hi, pos, nextHi)
 			if cand < 0 || (nextHi >= 0 && nextHi < cand) {
 				cand = nextHi
 			}
@@ -289,17 +324,16 @@ func findAll(data []byte, p *pattern, fn func(off int) bool) {
 		if cand < 0 {
 			return
 		}
-		start := cand - a
-		if start+n > len(data) {
-			return
-		}
-		if p.matchAt(data, start) {
-			if !fn(start) {
+		for k, p := range pats {
+			start := cand - idx[k]
+			if start < next[k] || start+len(p.b) > len(data) || !p.matchAt(data, start) {
+				continue
+			}
+			if !fn(k, start) {
 				return
 			}
-			pos = start + n + a
-		} else {
-			pos = cand + 1
+			next[k] = start + len(p.b)
 		}
+		pos = cand + 1
 	}
 }

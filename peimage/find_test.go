@@ -152,8 +152,8 @@ func TestFindInSignedShim(t *testing.T) {
 // UTF-16LE only units below 0x100 whose low byte is a letter fold.
 func TestFindDifferential(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	alphabet := []byte("aAbB.\\\x00\x01zZ")
-	words := []string{"ab", "AB", "a.b", "\\B", "zz", "a", ".", "aBzA.", "Ab\\"}
+	alphabet := []byte("aAbB.\\\x00\x01zZ\xc3\xa9\xff\xfd")
+	words := []string{"ab", "AB", "a.b", "\\B", "zz", "a", ".", "aBzA.", "Ab\\", "é", "aé", "\xffa", "日本", "\xff"}
 	for range 500 {
 		data := make([]byte, rng.IntN(200))
 		for i := range data {

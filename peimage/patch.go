@@ -140,6 +140,13 @@ func (img *Image) Replace(edits []Edit, opts *PatchOptions) (*Report, error) {
 	if len(edits) == 0 {
 		return nil, errors.New("peimage: no edits")
 	}
+	// Check every edit first, so that a name that is too long is reported
+	// whether or not the file contains the old one.
+	for i := range edits {
+		if err := edits[i].validate(); err != nil {
+			return nil, editErr(edits, i, err)
+		}
+	}
 	rep := &Report{}
 	work := img // where occurrences are searched
 	if img.Signed() {
@@ -166,10 +173,7 @@ func (img *Image) Replace(edits []Edit, opts *PatchOptions) (*Report, error) {
 	for i := range edits {
 		cs, err := work.plan(&edits[i])
 		if err != nil {
-			if len(edits) > 1 {
-				err = fmt.Errorf("edit %d (%q -> %q): %w", i+1, edits[i].Old, edits[i].New, err)
-			}
-			return nil, err
+			return nil, editErr(edits, i, err)
 		}
 		rep.Changes = append(rep.Changes, cs...)
 	}
@@ -203,14 +207,19 @@ func (img *Image) Replace(edits []Edit, opts *PatchOptions) (*Report, error) {
 			binary.LittleEndian.PutUint32(old[rep.Checksum.Offset:], rep.Checksum.Old)
 		}
 	}
+	oldKind := img.kind
 	img.data = data
-	if err := img.classify(); err != nil {
+	err := img.classify()
+	if err == nil && img.kind != oldKind {
+		err = formatErr(0, "file", ErrFormat, "the edits would turn a %s into a %s", oldKind, img.kind)
+	}
+	if err != nil {
 		img.data = old
 		undo()
 		if err2 := img.classify(); err2 != nil {
 			return nil, errors.Join(err, err2)
 		}
-		return nil, fmt.Errorf("peimage: the patched file no longer parses (edit touches header fields?); nothing was changed: %w", err)
+		return nil, fmt.Errorf("peimage: the edits damage the file's headers; nothing was changed: %w", err)
 	}
 	if rep.SignatureInvalid {
 		rep.Warnings = append(rep.Warnings, Warning{img.hdr.CertTable.Offset, "Authenticode signature kept but no longer valid: Secure Boot and signature checks will reject this file"})
@@ -221,27 +230,40 @@ func (img *Image) Replace(edits []Edit, opts *PatchOptions) (*Report, error) {
 	return rep, nil
 }
 
-// plan finds the occurrences of one edit and builds its changes.
-func (img *Image) plan(e *Edit) ([]Change, error) {
+// validate checks an edit without looking at the file.
+func (e *Edit) validate() error {
 	enc := e.Encoding.orBoth()
 	if !enc.valid() {
-		return nil, fmt.Errorf("peimage: invalid encoding %d", e.Encoding)
+		return fmt.Errorf("peimage: invalid encoding %d", e.Encoding)
 	}
 	if e.Old == "" {
-		return nil, fmt.Errorf("peimage: empty string to replace: %w", ErrNotFound)
+		return fmt.Errorf("peimage: empty string to replace: %w", ErrNotFound)
 	}
 	if e.Count < 0 {
-		return nil, fmt.Errorf("peimage: negative Count %d", e.Count)
+		return fmt.Errorf("peimage: negative Count %d", e.Count)
 	}
-	// Lengths first, so a too-long name is reported even when absent.
 	for _, x := range []Encoding{ASCII, UTF16LE} {
 		if enc&x == 0 {
 			continue
 		}
 		if o, n := len(x.encode(e.Old)), len(x.encode(e.New)); n > o {
-			return nil, &LengthError{Old: e.Old, New: e.New, Encoding: x, Needed: n, Available: o}
+			return &LengthError{Old: e.Old, New: e.New, Encoding: x, Needed: n, Available: o}
 		}
 	}
+	return nil
+}
+
+// editErr names the failing edit when there are several.
+func editErr(edits []Edit, i int, err error) error {
+	if len(edits) == 1 {
+		return err
+	}
+	return fmt.Errorf("edit %d (%q -> %q): %w", i+1, edits[i].Old, edits[i].New, err)
+}
+
+// plan finds the occurrences of one (validated) edit and builds its changes.
+func (img *Image) plan(e *Edit) ([]Change, error) {
+	enc := e.Encoding.orBoth()
 	matches, err := img.Find(e.Old, &FindOptions{Encoding: enc, IgnoreCase: e.IgnoreCase})
 	if err != nil {
 		return nil, err
