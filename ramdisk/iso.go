@@ -842,9 +842,13 @@ func (im *ISOImage) build(tmp string) (*os.File, error) {
 		return nil, fmt.Errorf("ramdisk: go-diskfs: %w", err)
 	}
 	err = fsys.Finalize(iso9660.FinalizeOptions{
-		RockRidge:        im.RockRidge,
-		Joliet:           im.Joliet,
-		DeepDirectories:  !im.RockRidge,
+		RockRidge: im.RockRidge,
+		Joliet:    im.Joliet,
+		// Deep directories are written in place: go-diskfs v1.9.4's Rock
+		// Ridge relocation (rr_moved) produces a tree that xorriso and
+		// 7-Zip cannot follow, while readers in use (Linux, Windows,
+		// 7-Zip, xorriso) accept more than 8 levels.
+		DeepDirectories:  true,
 		ElTorito:         et,
 		VolumeIdentifier: im.VolumeID,
 	})
@@ -1073,7 +1077,9 @@ func forEachISORecord(f io.ReaderAt, loc, size uint32, fn func(rec []byte, off i
 	if size > 16<<20 {
 		return fmt.Errorf("ramdisk: directory of %d bytes in the written ISO: %w", size, ErrLimit)
 	}
-	buf := make([]byte, size)
+	// Read whole blocks: go-diskfs v1.9.4 can record a directory size that
+	// ends before its last record when Rock Ridge entries are long.
+	buf := make([]byte, (int64(size)+isoBlock-1)/isoBlock*isoBlock)
 	base := int64(loc) * isoBlock
 	if _, err := readFull(f, buf, base); err != nil {
 		return err
