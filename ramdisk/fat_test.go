@@ -80,8 +80,12 @@ func TestFATHostile(t *testing.T) {
 	_, err := open(l.img, nil)
 	require.NoError(t, err)
 	bs := l.part
-	put16 := func(off int, v uint16) func([]byte) { return func(b []byte) { binary.LittleEndian.PutUint16(b[off:], v) } }
-	put32 := func(off int, v uint32) func([]byte) { return func(b []byte) { binary.LittleEndian.PutUint32(b[off:], v) } }
+	put16 := func(off int, v uint16) func([]byte) {
+		return func(b []byte) { binary.LittleEndian.PutUint16(b[off:], v) }
+	}
+	put32 := func(off int, v uint32) func([]byte) {
+		return func(b []byte) { binary.LittleEndian.PutUint32(b[off:], v) }
+	}
 	cases := []struct {
 		name string
 		mess func([]byte)
