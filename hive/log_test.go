@@ -195,11 +195,7 @@ func buildOldLog(t *testing.T, from, to []byte) ([]byte, int) {
 	bb := bytes.Clone(to[:512])
 	copy(bb[12:20], from[12:20]) // the primary's last-written time
 	binary.LittleEndian.PutUint32(bb[28:], 1)
-	var x uint32
-	for i := 0; i < 508; i += 4 {
-		x ^= binary.LittleEndian.Uint32(bb[i:])
-	}
-	binary.LittleEndian.PutUint32(bb[508:], x)
+	setChecksum(bb)
 	nbits := toBins / 512
 	bitmap := make([]byte, (nbits+7)/8)
 	var pages []byte
@@ -237,11 +233,7 @@ func TestReplayOldFormat(t *testing.T) {
 	// The primary as a crash left it: the old bins, sequence numbers apart.
 	primary := bytes.Clone(orig)
 	binary.LittleEndian.PutUint32(primary[4:], binary.LittleEndian.Uint32(primary[8:])+1)
-	var x uint32
-	for i := 0; i < 508; i += 4 {
-		x ^= binary.LittleEndian.Uint32(primary[i:])
-	}
-	binary.LittleEndian.PutUint32(primary[508:], x)
+	setChecksum(primary)
 
 	p, err := hive.Parse(primary, nil)
 	require.NoError(t, err)
@@ -266,11 +258,7 @@ func TestReplayOldFormat(t *testing.T) {
 	// not apply.
 	other := bytes.Clone(log)
 	other[12] ^= 1
-	var y uint32
-	for i := 0; i < 508; i += 4 {
-		y ^= binary.LittleEndian.Uint32(other[i:])
-	}
-	binary.LittleEndian.PutUint32(other[508:], y)
+	setChecksum(other)
 	p2, err := hive.Parse(primary, nil)
 	require.NoError(t, err)
 	res, err = p2.Replay(other)
@@ -284,4 +272,20 @@ func TestReplayOldFormat(t *testing.T) {
 	_, err = p3.Replay(log[:len(log)-512])
 	require.ErrorIs(t, err, hive.ErrReplay)
 	testutil.EqualBytes(t, primary, p3.Bytes())
+}
+
+// setChecksum stores the XOR-32 checksum of a base block's first 508 bytes
+// (the spec's algorithm, written out independently of the package).
+func setChecksum(bb []byte) {
+	var x uint32
+	for i := 0; i < 508; i += 4 {
+		x ^= binary.LittleEndian.Uint32(bb[i:])
+	}
+	switch x {
+	case 0:
+		x = 1
+	case 0xFFFFFFFF:
+		x = 0xFFFFFFFE
+	}
+	binary.LittleEndian.PutUint32(bb[508:], x)
 }
