@@ -139,10 +139,7 @@ func (d *Document) substitute(s string) (string, bool) {
 	var sb strings.Builder
 	n := 0 // characters written
 	put := func(p string) bool {
-		c := len(p)
-		if c > 0 && n+c > max { // count characters only when it may matter
-			c = utf8.RuneCountInString(p)
-		}
+		c := utf8.RuneCountInString(p)
 		if n+c > max {
 			for _, r := range p {
 				if n == max {
