@@ -147,8 +147,8 @@ type SignedError struct {
 }
 
 func (e *SignedError) Error() string {
-	return fmt.Sprintf("peimage: file is Authenticode-signed (%d certificate entries, %d bytes at %#x): any patch makes the signature fail verification and Secure Boot or code-integrity checks refuse the file; choose SignatureStrip to remove the signature or SignatureKeep to keep an invalid one",
-		e.Entries, e.Size, e.Offset)
+	return fmt.Sprintf("peimage: file is Authenticode-signed (%s, %d bytes at %#x): any patch makes the signature fail verification, and Secure Boot and code-integrity checks then refuse the file; choose the strip policy to remove the signature, or keep to leave an invalid one",
+		plural(e.Entries, "certificate entry", "certificate entries"), e.Size, e.Offset)
 }
 
 // Unwrap returns ErrSigned.
@@ -168,3 +168,11 @@ func (e *ChecksumError) Error() string {
 
 // Unwrap returns ErrChecksum.
 func (e *ChecksumError) Unwrap() error { return ErrChecksum }
+
+// plural formats n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -97,7 +97,7 @@ func ExampleImage_Replace_signed() {
 	fmt.Println("signed:", img.Signed(), "checksum ok:", img.VerifyChecksum() == nil)
 	// Output:
 	// default policy refused: true
-	// 00000600: certificate table removed: 64 bytes (1 entries) at 0x600 and 0 bytes of padding; file now 1536 bytes
+	// 00000600: certificate table removed: 64 bytes (1 entry) at 0x600 and 0 bytes of padding; file now 1536 bytes
 	// 00000118: 00 06 00 00 40 00 00 00 -> 00 00 00 00 00 00 00 00  (data directory 4 zeroed)
 	// 00000400: 5c 00 42 00 6f 00 6f 00 74 00 5c 00 42 00 43 00 44 00 -> 5c 00 54 00 65 00 73 00 74 00 5c 00 42 00 43 00 44 00  (UTF-16LE "\\Boot\\BCD" -> "\\Test\\BCD", .s0 rva 0x1000)
 	// 000000d8: 00 00 00 00 -> 77 af 00 00  (PE checksum 0x00000000 -> 0x0000af77)

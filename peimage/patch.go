@@ -100,8 +100,8 @@ type Report struct {
 func (r *Report) String() string {
 	var sb strings.Builder
 	if s := r.Stripped; s != nil {
-		fmt.Fprintf(&sb, "%08x: certificate table removed: %d bytes (%d entries) at %#x and %d bytes of padding; file now %d bytes\n",
-			s.Table.Offset-s.Padding, s.Table.Size, s.Entries, s.Table.Offset, s.Padding, s.NewSize)
+		fmt.Fprintf(&sb, "%08x: certificate table removed: %d bytes (%s) at %#x and %d bytes of padding; file now %d bytes\n",
+			s.Table.Offset-s.Padding, s.Table.Size, plural(s.Entries, "entry", "entries"), s.Table.Offset, s.Padding, s.NewSize)
 		fmt.Fprintf(&sb, "%08x: % x -> % x  (data directory 4 zeroed)\n", s.DirOffset, s.OldDirEntry[:], make([]byte, dataDirEntrySize))
 	}
 	for _, c := range r.Changes {
