@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/winbootkit/winbootkit/internal/testutil"
 	"github.com/winbootkit/winbootkit/wim"
 )
 
@@ -163,8 +165,7 @@ func TestInteropFixtures(t *testing.T) {
 
 // makeTree writes a small directory tree to capture: text, a duplicate, an
 // empty file, incompressible data and a subdirectory.
-func makeTree(t testing.TB, dir string, seed uint64, randomBytes int) {
-	t.Helper()
+func makeTree(dir string, seed uint64, randomBytes int) error {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	random := make([]byte, randomBytes)
 	for i := range random {
@@ -180,44 +181,100 @@ func makeTree(t testing.TB, dir string, seed uint64, randomBytes int) {
 	}
 	for name, data := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, data, 0o644))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
-// generatedWIMs captures small WIMs with wimlib-imagex in every shape the
-// acceptance lists and returns their paths by name.
+var (
+	genOnce  sync.Once
+	genDir   string
+	genPaths map[string]string
+	genErr   string
+)
+
+// generatedWIMs returns copies of small WIMs captured with wimlib-imagex in
+// every shape the acceptance lists: none, XPRESS, LZX and LZMS with an
+// appended image, solid, --boot, --check, pipable and a split set. They are
+// captured once per test binary; each caller gets its own copies.
 func generatedWIMs(t *testing.T) map[string]string {
 	t.Helper()
+	tool := testutil.Tool(t, "wimlib-imagex")
+	genOnce.Do(func() { genPaths, genErr = captureWIMs(tool) })
+	if genErr != "" {
+		t.Fatal(genErr)
+	}
 	dir := t.TempDir()
+	out := map[string]string{}
+	for name, p := range genPaths {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		out[name] = filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(out[name], b, 0o644))
+	}
+	return out
+}
+
+func captureWIMs(tool string) (map[string]string, string) {
+	dir, err := os.MkdirTemp("", "wimtest-")
+	if err != nil {
+		return nil, err.Error()
+	}
+	genDir = dir
 	t1, t2 := filepath.Join(dir, "tree1"), filepath.Join(dir, "tree2")
-	makeTree(t, t1, 1, 30000)
-	makeTree(t, t2, 2, 20000)
+	if err := makeTree(t1, 1, 30000); err != nil {
+		return nil, err.Error()
+	}
+	if err := makeTree(t2, 2, 20000); err != nil {
+		return nil, err.Error()
+	}
 	out := map[string]string{}
 	p := func(name string) string {
 		out[name] = filepath.Join(dir, name)
 		return out[name]
 	}
+	var cmds [][]string
 	for _, c := range []string{"none", "xpress", "lzx", "lzms"} {
 		w := p(c + ".wim")
-		wimlib(t, "capture", t1, w, "First "+c, "first image", "--compress="+c)
-		wimlib(t, "append", t2, w, "Second "+c, "--compress="+c)
+		cmds = append(cmds,
+			[]string{"capture", t1, w, "First " + c, "first image", "--compress=" + c},
+			[]string{"append", t2, w, "Second " + c, "--compress=" + c})
 	}
-	wimlib(t, "capture", t1, p("solid.esd"), "Solid One", "--solid")
-	wimlib(t, "append", t2, out["solid.esd"], "Solid Two", "--solid")
-	wimlib(t, "capture", t1, p("boot.wim"), "Boot", "--boot", "--compress=xpress")
-	wimlib(t, "append", t2, out["boot.wim"], "Boot Two", "--boot")
-	wimlib(t, "capture", t1, p("check.wim"), "Checked", "--check")
-	wimlib(t, "append", t2, out["check.wim"], "Checked Two", "--check")
-	wimlib(t, "capture", t1, p("pipable.wim"), "Pipable", "--pipable")
-	wimlib(t, "split", out["none.wim"], p("split.swm"), "0.03")
+	cmds = append(cmds,
+		[]string{"capture", t1, p("solid.esd"), "Solid One", "--solid"},
+		[]string{"append", t2, out["solid.esd"], "Solid Two", "--solid"},
+		[]string{"capture", t1, p("boot.wim"), "Boot", "--boot", "--compress=xpress"},
+		[]string{"append", t2, out["boot.wim"], "Boot Two", "--boot"},
+		[]string{"capture", t1, p("check.wim"), "Checked", "--check"},
+		[]string{"append", t2, out["check.wim"], "Checked Two", "--check"},
+		[]string{"capture", t1, p("pipable.wim"), "Pipable", "--pipable"},
+		[]string{"split", out["none.wim"], filepath.Join(dir, "split.swm"), "0.03"})
+	for _, c := range cmds {
+		if _, errOut, err := testutil.RunErr(tool, c...); err != nil {
+			return nil, fmt.Sprintf("wimlib-imagex %s: %v: %s", strings.Join(c, " "), err, errOut)
+		}
+	}
 	parts, err := filepath.Glob(filepath.Join(dir, "split*.swm"))
-	require.NoError(t, err)
-	require.Greater(t, len(parts), 1, "split made one part")
+	if err != nil || len(parts) < 2 {
+		return nil, fmt.Sprintf("split made %d parts (%v)", len(parts), err)
+	}
 	for _, q := range parts {
 		out[filepath.Base(q)] = q
 	}
-	return out
+	return out, ""
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if genDir != "" {
+		os.RemoveAll(genDir)
+	}
+	os.Exit(code)
 }
 
 func TestInteropGenerated(t *testing.T) {

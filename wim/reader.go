@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 )
 
@@ -93,15 +94,17 @@ func (rd *Reader) readResource(rh ResourceHeader, what string, fieldOff int64, l
 	return readAtChunked(rd.r, int64(rh.Offset), int64(rh.Size))
 }
 
-// readAtChunked reads n bytes at off, growing the buffer a megabyte at a
-// time.
+// readAtChunked reads n bytes at off. Up to 16 MiB it allocates the buffer
+// at once; beyond, it grows the buffer as the reads succeed, so that a size
+// the file does not back fails before it is all allocated.
 func readAtChunked(r io.ReaderAt, off, n int64) ([]byte, error) {
 	const chunk = 1 << 20
-	buf := make([]byte, 0, min(n, chunk))
+	buf := make([]byte, 0, min(n, 16*chunk))
 	for int64(len(buf)) < n {
-		k := min(n-int64(len(buf)), chunk)
-		buf = append(buf, make([]byte, k)...)
-		if _, err := r.ReadAt(buf[int64(len(buf))-k:], off+int64(len(buf))-k); err != nil {
+		k := int(min(n-int64(len(buf)), chunk))
+		start := len(buf)
+		buf = slices.Grow(buf, k)[:start+k]
+		if _, err := r.ReadAt(buf[start:], off+int64(start)); err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}

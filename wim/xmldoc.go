@@ -59,6 +59,10 @@ type xparser struct {
 
 	attrSeen  map[string]struct{} // attribute names of attrOwner, once it has many
 	attrOwner *xnode
+
+	names   map[string]string // interned element and attribute names
+	scratch []byte
+	slab    []xnode // nodes are allocated 64 at a time
 }
 
 func (p *xparser) errAt(pos int, err error, format string, args ...any) error {
@@ -117,7 +121,48 @@ func (p *xparser) name() (string, error) {
 	for p.pos < len(p.u) && isNameChar(p.u[p.pos]) {
 		p.pos++
 	}
-	return string(utf16.Decode(p.u[start:p.pos])), nil
+	return p.intern(p.u[start:p.pos]), nil
+}
+
+// intern returns the string for the code units u, sharing one copy of each
+// distinct name (a WIM's XML repeats a few dozen element names).
+func (p *xparser) intern(u []uint16) string {
+	p.scratch = appendUTF8(p.scratch[:0], u)
+	if s, ok := p.names[string(p.scratch)]; ok {
+		return s
+	}
+	s := string(p.scratch)
+	if p.names == nil {
+		p.names = make(map[string]string)
+	}
+	if len(p.names) < 4096 {
+		p.names[s] = s
+	}
+	return s
+}
+
+// appendUTF8 appends the UTF-16 units u to b as UTF-8; unpaired surrogates
+// become U+FFFD.
+func appendUTF8(b []byte, u []uint16) []byte {
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		switch {
+		case c < 0x80:
+			b = append(b, byte(c))
+		case utf16.IsSurrogate(rune(c)):
+			r := utf8.RuneError
+			if c < 0xDC00 && i+1 < len(u) {
+				if d := utf16.DecodeRune(rune(c), rune(u[i+1])); d != utf8.RuneError {
+					r = d
+					i++
+				}
+			}
+			b = utf8.AppendRune(b, r)
+		default:
+			b = utf8.AppendRune(b, rune(c))
+		}
+	}
+	return b
 }
 
 func (p *xparser) newNode(kind xnodeKind, at int) (*xnode, error) {
@@ -125,14 +170,20 @@ func (p *xparser) newNode(kind xnodeKind, at int) (*xnode, error) {
 	if p.nodes > p.lim.MaxXMLNodes {
 		return nil, p.errAt(at, ErrLimit, "more than %d XML nodes", p.lim.MaxXMLNodes)
 	}
-	return &xnode{kind: kind}, nil
+	if len(p.slab) == 0 {
+		p.slab = make([]xnode, 64)
+	}
+	n := &p.slab[0]
+	p.slab = p.slab[1:]
+	n.kind = kind
+	return n, nil
 }
 
 // decodeChars resolves references and normalizes line ends in the units
 // [a, b), as an XML processor does for text (attr false) or for an attribute
 // value (attr true, where tab and newline also become spaces).
 func (p *xparser) decodeChars(a, b int, attr bool) (string, error) {
-	out := make([]uint16, 0, b-a)
+	out := p.scratch[:0]
 	for i := a; i < b; i++ {
 		c := p.u[i]
 		switch {
@@ -147,12 +198,12 @@ func (p *xparser) decodeChars(a, b int, attr bool) (string, error) {
 			if semi < 0 {
 				return "", p.errAt(i, ErrFormat, "unterminated entity reference")
 			}
-			ref := string(utf16.Decode(p.u[i+1 : semi]))
+			ref := string(appendUTF8(nil, p.u[i+1:semi]))
 			r, ok := entityValue(ref)
 			if !ok {
 				return "", p.errAt(i, ErrFormat, "unknown entity &%s;", ref)
 			}
-			out = utf16.AppendRune(out, r)
+			out = utf8.AppendRune(out, r)
 			i = semi
 		case c == '\r':
 			if i+1 < b && p.u[i+1] == '\n' {
@@ -167,11 +218,20 @@ func (p *xparser) decodeChars(a, b int, attr bool) (string, error) {
 			out = append(out, ' ')
 		case c == 0:
 			return "", p.errAt(i, ErrFormat, "NUL character")
+		case c < 0x80:
+			out = append(out, byte(c))
 		default:
-			out = append(out, c)
+			// Copy the run of non-markup units up to the next special one.
+			j := i
+			for j < b && p.u[j] >= 0x80 {
+				j++
+			}
+			out = appendUTF8(out, p.u[i:j])
+			i = j - 1
 		}
 	}
-	return string(utf16.Decode(out)), nil
+	p.scratch = out
+	return string(out), nil
 }
 
 // entityValue resolves a predefined entity or a character reference.
@@ -450,7 +510,7 @@ func (p *xparser) content(parent *xnode, depth int) (*xnode, error) {
 			return nil, err
 		}
 	case xCDATA:
-		n.text = string(utf16.Decode(p.u[textA:textB]))
+		n.text = string(appendUTF8(nil, p.u[textA:textB]))
 	}
 	return n, nil
 }
