@@ -18,10 +18,10 @@ const DefaultLanguage uint16 = 0x0409
 type Document struct {
 	enc     Encoding
 	codec   codec
-	head    []byte  // byte-order mark, as read
+	head    string  // byte-order mark, as read
 	lines   []*Line // logical lines in file order
-	tail    []byte  // from the first Ctrl-Z (or a dangling UTF-16 byte) to the end
-	orig    []byte  // the input, for Original and Revert
+	tail    string  // from the first Ctrl-Z (or a dangling UTF-16 byte) to the end
+	orig    string  // the input, for Original and Revert
 	lim     Limits
 	dialect Dialect
 	lang    uint16
@@ -160,7 +160,12 @@ func (d *Document) Sections() []*Section { return append([]*Section(nil), d.sect
 
 // Tail returns the bytes from the first Ctrl-Z (0x1A) to the end of the
 // file, which SetupAPI does not read (nil when there is none).
-func (d *Document) Tail() []byte { return d.tail }
+func (d *Document) Tail() []byte {
+	if d.tail == "" {
+		return nil
+	}
+	return []byte(d.tail)
+}
 
 // FinalNewline reports whether the last line ends with a line ending.
 func (d *Document) FinalNewline() bool {
@@ -168,7 +173,7 @@ func (d *Document) FinalNewline() bool {
 		return false
 	}
 	l := d.lines[len(d.lines)-1]
-	return len(l.phys[len(l.phys)-1].eol) > 0
+	return l.phys[len(l.phys)-1].eol != eolNone
 }
 
 // Modified reports whether the document was edited since it was parsed
@@ -176,7 +181,7 @@ func (d *Document) FinalNewline() bool {
 func (d *Document) Modified() bool { return d.modified }
 
 // Original returns a copy of the bytes the document was parsed from.
-func (d *Document) Original() []byte { return append([]byte(nil), d.orig...) }
+func (d *Document) Original() []byte { return []byte(d.orig) }
 
 // Name returns the section name as written in its first header.
 func (s *Section) Name() string { return s.name }
@@ -329,7 +334,7 @@ func (l *Line) Raw() []byte {
 	var b []byte
 	for _, p := range l.phys {
 		b = append(b, p.raw...)
-		b = append(b, p.eol...)
+		b = append(b, l.doc.codec.eolBytes(p.eol)...)
 	}
 	return b
 }

@@ -15,20 +15,22 @@ import (
 // changes nothing.
 
 // lineEnding returns the encoded line ending most lines use.
-func (d *Document) lineEnding() []byte {
+func (d *Document) lineEnding() eolKind {
 	crlf, lf := d.eolCounts()
-	return d.codec.eol(crlf >= lf)
+	if crlf >= lf {
+		return eolCRLF
+	}
+	return eolLF
 }
 
 // eolCounts counts the CRLF and LF line endings.
 func (d *Document) eolCounts() (crlf, lf int) {
 	for _, l := range d.lines {
 		for _, p := range l.phys {
-			switch {
-			case len(p.eol) == 0:
-			case len(p.eol) == 2*d.unitSize():
+			switch p.eol {
+			case eolCRLF:
 				crlf++
-			default:
+			case eolLF:
 				lf++
 			}
 		}
@@ -63,7 +65,7 @@ func (d *Document) lexText(text string, spans bool) (lexOut, bool) {
 
 // newLine builds a detached line from text, checking that it is one
 // logical line that the document's encoding can store.
-func (d *Document) newLine(text string, eol []byte) (*Line, error) {
+func (d *Document) newLine(text string, eol eolKind) (*Line, error) {
 	if err := checkText(text); err != nil {
 		return nil, err
 	}
@@ -100,7 +102,7 @@ func (d *Document) splice(i, j int, add ...*Line) error {
 
 	var fixed *Line
 	var fixedPhys []physLine
-	setEOL := func(l *Line, eol []byte) {
+	setEOL := func(l *Line, eol eolKind) {
 		fixed, fixedPhys = l, l.phys
 		p := slices.Clone(l.phys)
 		p[len(p)-1].eol = eol
@@ -114,10 +116,10 @@ func (d *Document) splice(i, j int, add ...*Line) error {
 		if j > i { // replacing the tail: the last new line ends like the old last line
 			break
 		}
-		if e := last.phys[len(last.phys)-1].eol; len(e) == 0 {
+		if last.phys[len(last.phys)-1].eol == eolNone {
 			setEOL(last, d.lineEnding())
 			a := add[len(add)-1]
-			a.phys[len(a.phys)-1].eol = nil
+			a.phys[len(a.phys)-1].eol = eolNone
 		}
 	case j == len(old) && j > i && len(add) == 0 && i > 0:
 		// Removing the last lines: the new last line ends as the old one did.
@@ -628,4 +630,4 @@ func (d *Document) AddSection(name string) (*Section, error) {
 
 // Revert discards every edit: the document reads again from its original
 // bytes. Lines and sections obtained before become invalid (ErrRemoved).
-func (d *Document) Revert() error { return d.adopt(d.orig, false) }
+func (d *Document) Revert() error { return d.adopt([]byte(d.orig), false) }

@@ -3,6 +3,7 @@ package inf
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -76,19 +77,19 @@ var (
 	bomUTF16BE = []byte{0xFE, 0xFF}
 )
 
-func (e Encoding) bom() []byte {
+func (e Encoding) bom() string {
 	if !e.BOM {
-		return nil
+		return ""
 	}
 	switch e.Form {
 	case UTF8:
-		return bomUTF8
+		return string(bomUTF8)
 	case UTF16LE:
-		return bomUTF16LE
+		return string(bomUTF16LE)
 	case UTF16BE:
-		return bomUTF16BE
+		return string(bomUTF16BE)
 	}
-	return nil
+	return ""
 }
 
 // DetectEncoding reports how b is encoded, the way Parse decides it: a
@@ -154,10 +155,14 @@ func isASCII(b []byte) bool {
 	return true
 }
 
-// codec converts between a document's bytes and its text.
+// codec converts between a document's bytes and its text. Bytes are held
+// in strings: the input is copied once, into a string, and every line's raw
+// bytes and (for ASCII-compatible encodings) text are slices of it.
 type codec struct {
 	form Form
 	cp   encoding.Encoding // ANSI only, never nil after newCodec
+	lf   string            // encoded "\n"
+	crlf string            // encoded "\r\n"
 }
 
 func newCodec(e Encoding) codec {
@@ -165,44 +170,76 @@ func newCodec(e Encoding) codec {
 	if c.form == ANSI && c.cp == nil {
 		c.cp = charmap.Windows1252
 	}
+	switch c.form {
+	case UTF16LE:
+		c.lf, c.crlf = "\n\x00", "\r\x00\n\x00"
+	case UTF16BE:
+		c.lf, c.crlf = "\x00\n", "\x00\r\x00\n"
+	default:
+		c.lf, c.crlf = "\n", "\r\n"
+	}
 	return c
 }
 
 func (c codec) wide() bool { return c.form == UTF16LE || c.form == UTF16BE }
 
-// unit returns the code unit at byte offset i (i+1 < len(b) for UTF-16).
-func (c codec) unit(b []byte, i int) uint16 {
+// unit returns the code unit at byte offset i (i+1 < len(s) for UTF-16).
+func (c codec) unit(s string, i int) uint16 {
 	switch c.form {
 	case UTF16LE:
-		return uint16(b[i]) | uint16(b[i+1])<<8
+		return uint16(s[i]) | uint16(s[i+1])<<8
 	case UTF16BE:
-		return uint16(b[i])<<8 | uint16(b[i+1])
+		return uint16(s[i])<<8 | uint16(s[i+1])
 	}
-	return uint16(b[i])
+	return uint16(s[i])
+}
+
+// eolBytes returns the encoded line ending of kind k.
+func (c codec) eolBytes(k eolKind) string {
+	switch k {
+	case eolLF:
+		return c.lf
+	case eolCRLF:
+		return c.crlf
+	}
+	return ""
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // decode turns the raw bytes of one physical line into text. It never
 // fails: undecodable bytes become U+FFFD, which is why unedited lines are
 // always written from their raw bytes, never re-encoded.
-func (c codec) decode(raw []byte) string {
+func (c codec) decode(raw string) string {
 	switch c.form {
 	case UTF8:
-		return string(raw)
+		return raw
 	case ANSI:
-		if isASCII(raw) {
-			return string(raw)
+		if isASCIIString(raw) {
+			return raw
 		}
-		s, err := c.cp.NewDecoder().Bytes(raw)
+		s, err := c.cp.NewDecoder().String(raw)
 		if err != nil {
-			return string(bytes.ToValidUTF8(raw, []byte("\uFFFD")))
+			return strings.ToValidUTF8(raw, "\uFFFD")
 		}
-		return string(s)
+		return s
 	}
 	u := make([]uint16, len(raw)/2)
+	ascii := true
 	for i := range u {
 		u[i] = c.unit(raw, 2*i)
+		if u[i] >= 0x80 {
+			ascii = false
+		}
 	}
-	if asciiUnits(u) {
+	if ascii {
 		b := make([]byte, len(u))
 		for i, x := range u {
 			b[i] = byte(x)
@@ -212,41 +249,32 @@ func (c codec) decode(raw []byte) string {
 	return string(utf16.Decode(u))
 }
 
-func asciiUnits(u []uint16) bool {
-	for _, x := range u {
-		if x >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
 // encode turns text into the document's bytes, failing with ErrEncoding
 // when the encoding cannot represent it.
-func (c codec) encode(s string) ([]byte, error) {
+func (c codec) encode(s string) (string, error) {
 	switch c.form {
 	case UTF8:
-		return []byte(s), nil
+		return s, nil
 	case ANSI:
-		if isASCII([]byte(s)) {
-			return []byte(s), nil
+		if isASCIIString(s) {
+			return s, nil
 		}
 		if !utf8.ValidString(s) {
-			return nil, ErrEncoding
+			return "", ErrEncoding
 		}
-		b, err := c.cp.NewEncoder().Bytes([]byte(s))
+		b, err := c.cp.NewEncoder().String(s)
 		if err != nil {
-			return nil, ErrEncoding
+			return "", ErrEncoding
 		}
 		// A code page encoder may map characters it lacks to a best-fit
 		// or substitute byte; insist on an exact round trip.
-		if back, err := c.cp.NewDecoder().Bytes(b); err != nil || string(back) != s {
-			return nil, ErrEncoding
+		if back, err := c.cp.NewDecoder().String(b); err != nil || back != s {
+			return "", ErrEncoding
 		}
 		return b, nil
 	}
 	if !utf8.ValidString(s) {
-		return nil, ErrEncoding
+		return "", ErrEncoding
 	}
 	u := utf16.Encode([]rune(s))
 	b := make([]byte, 2*len(u))
@@ -257,15 +285,5 @@ func (c codec) encode(s string) ([]byte, error) {
 			b[2*i], b[2*i+1] = byte(x>>8), byte(x)
 		}
 	}
-	return b, nil
-}
-
-// eol returns the encoded line ending for CRLF or LF.
-func (c codec) eol(crlf bool) []byte {
-	s := "\n"
-	if crlf {
-		s = "\r\n"
-	}
-	b, _ := c.encode(s)
-	return b
+	return string(b), nil
 }

@@ -32,12 +32,21 @@ func (k LineKind) String() string {
 	return "LineKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// physLine is one physical line: its bytes without the line ending, the
-// line ending's bytes, and the decoded text of the bytes.
+// eolKind is how a physical line ends.
+type eolKind uint8
+
+const (
+	eolNone eolKind = iota // last line without line ending
+	eolLF
+	eolCRLF
+)
+
+// physLine is one physical line: its bytes without the line ending (in the
+// file's encoding), its decoded text and its line ending.
 type physLine struct {
-	raw  []byte
-	eol  []byte
+	raw  string
 	text string
+	eol  eolKind
 }
 
 // pos is a position in a logical line: physical line index and byte offset
@@ -150,6 +159,22 @@ func (lx *lexer) add(t *token, phys []physLine, seg, a, b int) {
 	}
 }
 
+// addRun adds a piece known to hold no NUL (an unquoted run: NUL counts
+// as whitespace and ends runs).
+func (lx *lexer) addRun(t *token, phys []physLine, seg, a, b int) {
+	if !t.slow {
+		switch {
+		case t.empty:
+			t.seg, t.a, t.b, t.empty = seg, a, b, false
+			return
+		case t.seg == seg && t.b == a:
+			t.b = b
+			return
+		}
+	}
+	lx.add(t, phys, seg, a, b)
+}
+
 func (lx *lexer) finish(t *token, phys []physLine) string {
 	switch {
 	case t.empty:
@@ -250,7 +275,7 @@ func (lx *lexer) lexEntry(phys []physLine, p pos, out *lexOut) {
 			return false
 		}
 		seg++
-		contLen += len(phys[seg].raw) + len(phys[seg-1].eol)
+		contLen += len(phys[seg].raw) + int(phys[seg-1].eol)
 		if contLen > lx.lim.MaxContinuationLen {
 			out.err, out.errSeg = ErrLimit, seg
 			i = len(s)
@@ -307,18 +332,20 @@ func (lx *lexer) lexEntry(phys []physLine, p pos, out *lexOut) {
 				j := a
 				closed := false
 				for j < len(s) {
-					if s[j] == '"' {
-						if j+1 < len(s) && s[j+1] == '"' {
-							lx.add(&t, phys, seg, a, j+1)
-							j += 2
-							a = j
-							continue
-						}
-						lx.add(&t, phys, seg, a, j)
-						closed = true
+					q := strings.IndexByte(s[j:], '"')
+					if q < 0 {
 						break
 					}
-					j++
+					j += q
+					if j+1 < len(s) && s[j+1] == '"' {
+						lx.add(&t, phys, seg, a, j+1)
+						j += 2
+						a = j
+						continue
+					}
+					lx.add(&t, phys, seg, a, j)
+					closed = true
+					break
 				}
 				if !closed {
 					lx.add(&t, phys, seg, a, len(s))
@@ -387,7 +414,7 @@ func (lx *lexer) lexEntry(phys []physLine, p pos, out *lexOut) {
 					}
 					j += n
 				}
-				lx.add(&t, phys, seg, i, j)
+				lx.addRun(&t, phys, seg, i, j)
 				i = j
 				end = pos{seg, i}
 			}

@@ -1,8 +1,8 @@
 package inf
 
 import (
-	"bytes"
 	"fmt"
+	"strings"
 	"io"
 	"os"
 
@@ -102,21 +102,18 @@ func Parse(b []byte, opts *ReadOptions) (*Document, error) {
 	if int64(len(b)) > lim.MaxFileSize {
 		return nil, &FormatError{Offset: lim.MaxFileSize, Struct: "file", Err: fmt.Errorf("%w: %d bytes, limit %d", ErrLimit, len(b), lim.MaxFileSize)}
 	}
-	buf := bytes.Clone(b)
-	if buf == nil {
-		buf = []byte{}
-	}
+	all := string(b) // the one copy of the input; lines are slices of it
 	var enc Encoding
 	if o.Encoding != nil {
 		enc = Encoding{Form: o.Encoding.Form, CodePage: o.Encoding.CodePage}
 		switch {
-		case enc.Form == UTF16LE && bytes.HasPrefix(buf, bomUTF16LE),
-			enc.Form == UTF16BE && bytes.HasPrefix(buf, bomUTF16BE),
-			enc.Form == UTF8 && bytes.HasPrefix(buf, bomUTF8):
+		case enc.Form == UTF16LE && strings.HasPrefix(all, string(bomUTF16LE)),
+			enc.Form == UTF16BE && strings.HasPrefix(all, string(bomUTF16BE)),
+			enc.Form == UTF8 && strings.HasPrefix(all, string(bomUTF8)):
 			enc.BOM = true
 		}
 	} else {
-		enc = DetectEncoding(buf, o.CodePage)
+		enc = DetectEncoding(b, o.CodePage)
 	}
 	if enc.Form == ANSI && enc.CodePage == nil && o.CodePage != nil {
 		enc.CodePage = o.CodePage
@@ -124,7 +121,7 @@ func Parse(b []byte, opts *ReadOptions) (*Document, error) {
 	d := &Document{
 		enc:     enc,
 		codec:   newCodec(enc),
-		orig:    buf,
+		orig:    all,
 		lim:     lim,
 		dialect: o.Dialect,
 		lang:    o.Language,
@@ -132,8 +129,8 @@ func Parse(b []byte, opts *ReadOptions) (*Document, error) {
 	if d.lang == 0 {
 		d.lang = DefaultLanguage
 	}
-	d.head = buf[:len(enc.bom())]
-	if err := d.split(buf[len(d.head):]); err != nil {
+	d.head = all[:len(enc.bom())]
+	if err := d.split(all[len(d.head):]); err != nil {
 		return nil, err
 	}
 	if err := d.reindex(); err != nil {
@@ -144,7 +141,7 @@ func Parse(b []byte, opts *ReadOptions) (*Document, error) {
 
 // split cuts body into physical lines, lexes them into logical lines and
 // sets d.lines and d.tail.
-func (d *Document) split(body []byte) error {
+func (d *Document) split(body string) error {
 	c := d.codec
 	w := 1
 	if c.wide() {
@@ -154,7 +151,7 @@ func (d *Document) split(body []byte) error {
 	// follows, and a dangling odd byte of a UTF-16 file, is kept verbatim.
 	end := len(body) - len(body)%w
 	if w == 1 {
-		if z := bytes.IndexByte(body, 0x1A); z >= 0 {
+		if z := strings.IndexByte(body, 0x1A); z >= 0 {
 			end = z
 		}
 	} else {
@@ -168,29 +165,23 @@ func (d *Document) split(body []byte) error {
 	d.tail = body[end:]
 	body = body[:end]
 
-	// Count lines to size the arrays once.
-	n := 0
+	// Count lines and commas to size the arrays once.
+	n := 1
 	if w == 1 {
-		n = bytes.Count(body, []byte{'\n'}) + 1
+		n += strings.Count(body, "\n")
 	} else {
 		for i := 0; i+1 < len(body); i += 2 {
 			if c.unit(body, i) == '\n' {
 				n++
 			}
 		}
-		n++
 	}
 	phys := make([]physLine, 0, n)
-	offs := make([]int64, 0, n)
 	base := int64(len(d.head))
-	var all string
-	if w == 1 {
-		all = string(body)
-	}
 	for start := 0; start < len(body); {
 		var nl int // index of the LF (or -1)
 		if w == 1 {
-			nl = bytes.IndexByte(body[start:], '\n')
+			nl = strings.IndexByte(body[start:], '\n')
 			if nl >= 0 {
 				nl += start
 			}
@@ -203,45 +194,50 @@ func (d *Document) split(body []byte) error {
 				}
 			}
 		}
-		contentEnd, next := len(body), len(body)
+		contentEnd, next, eol := len(body), len(body), eolNone
 		if nl >= 0 {
-			contentEnd, next = nl, nl+w
+			contentEnd, next, eol = nl, nl+w, eolLF
 			if contentEnd-start >= w && c.unit(body, contentEnd-w) == '\r' {
 				contentEnd -= w
+				eol = eolCRLF
 			}
 		}
 		if contentEnd-start > d.lim.MaxLineLen {
 			return &FormatError{Offset: base + int64(start), Line: len(phys) + 1, Struct: "line",
 				Err: fmt.Errorf("%w: physical line of %d bytes, limit %d", ErrLimit, contentEnd-start, d.lim.MaxLineLen)}
 		}
-		p := physLine{raw: body[start:contentEnd:contentEnd], eol: body[contentEnd:next:next]}
-		switch {
-		case w == 2:
-			p.text = c.decode(p.raw)
-		case c.form == ANSI && !isASCII(p.raw):
-			p.text = c.decode(p.raw)
-		default:
-			p.text = all[start:contentEnd]
+		raw := body[start:contentEnd]
+		p := physLine{raw: raw, text: raw, eol: eol}
+		if w == 2 || (c.form == ANSI && !isASCIIString(raw)) {
+			p.text = c.decode(raw)
 		}
 		phys = append(phys, p)
-		offs = append(offs, base+int64(start))
 		start = next
 	}
 
 	lx := d.newLexer(false)
+	lx.arena = make([]string, 0, strings.Count(body, ",")/w+len(phys)+1)
 	store := make([]Line, 0, len(phys))
 	d.lines = make([]*Line, 0, len(phys))
+	off := base
 	for i := 0; i < len(phys); {
 		out := lx.lex(phys[i:])
 		if out.err != nil {
 			k := i + out.errSeg
-			return &FormatError{Offset: offs[k], Line: k + 1, Struct: out.kind.String() + " line", Err: out.err}
+			o := off
+			for j := i; j < k; j++ {
+				o += int64(len(phys[j].raw)) + int64(len(c.eolBytes(phys[j].eol)))
+			}
+			return &FormatError{Offset: o, Line: k + 1, Struct: out.kind.String() + " line", Err: out.err}
 		}
-		store = append(store, Line{doc: d, num: i + 1, off: offs[i]})
+		store = append(store, Line{doc: d, num: i + 1, off: off})
 		l := &store[len(store)-1]
 		l.phys = phys[i : i+out.n : i+out.n]
 		l.setLex(&out)
 		d.lines = append(d.lines, l)
+		for j := i; j < i+out.n; j++ {
+			off += int64(len(phys[j].raw)) + int64(len(c.eolBytes(phys[j].eol)))
+		}
 		i += out.n
 	}
 	return nil

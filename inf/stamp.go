@@ -86,7 +86,7 @@ func (d *Document) Stamp(o StampOptions) error {
 				t, ok := stampText(p.text, rules)
 				if !ok {
 					out = append(out, p.raw...)
-					out = append(out, p.eol...)
+					out = append(out, d.codec.eolBytes(p.eol)...)
 					continue
 				}
 				raw, err := d.codec.encode(t)
@@ -95,7 +95,7 @@ func (d *Document) Stamp(o StampOptions) error {
 				}
 				changed = true
 				out = append(out, raw...)
-				out = append(out, p.eol...)
+				out = append(out, d.codec.eolBytes(p.eol)...)
 			}
 		}
 		out = append(out, d.tail...)

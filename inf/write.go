@@ -26,12 +26,12 @@ func (d *Document) WriteTo(w io.Writer) (int64, error) {
 // Bytes returns the document's bytes (a new slice).
 func (d *Document) Bytes() []byte {
 	if !d.modified {
-		return append([]byte(nil), d.orig...)
+		return []byte(d.orig)
 	}
 	size := len(d.head) + len(d.tail)
 	for _, l := range d.lines {
 		for _, p := range l.phys {
-			size += len(p.raw) + len(p.eol)
+			size += len(p.raw) + len(d.codec.eolBytes(p.eol))
 		}
 	}
 	b := make([]byte, 0, size)
@@ -39,7 +39,7 @@ func (d *Document) Bytes() []byte {
 	for _, l := range d.lines {
 		for _, p := range l.phys {
 			b = append(b, p.raw...)
-			b = append(b, p.eol...)
+			b = append(b, d.codec.eolBytes(p.eol)...)
 		}
 	}
 	return append(b, d.tail...)
