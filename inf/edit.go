@@ -38,13 +38,6 @@ func (d *Document) eolCounts() (crlf, lf int) {
 	return crlf, lf
 }
 
-func (d *Document) unitSize() int {
-	if d.codec.wide() {
-		return 2
-	}
-	return 1
-}
-
 func checkText(s string) error {
 	if strings.ContainsAny(s, "\r\n\x00\x1a") {
 		return fmt.Errorf("%w: %q contains a line break, NUL or Ctrl-Z", ErrInvalidText, s)

@@ -2,9 +2,9 @@ package inf
 
 import (
 	"fmt"
-	"strings"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/text/encoding"
 )
