@@ -1,0 +1,81 @@
+// Package inf reads, edits and writes Windows INF-family text files (driver
+// INFs, INX templates, hive INFs such as hivesys.inf, txtsetup.sif and
+// txtsetup.oem) without losing a byte, and interprets them the way
+// Windows does.
+//
+// The layers, bottom up:
+//
+//   - A lossless [Document]: [Parse] or [Open] keep every physical line's
+//     bytes, its line ending, the encoding ([UTF16LE]/[UTF16BE] with a BOM,
+//     [UTF8] with or without one, or an [ANSI] code page such as
+//     Windows-1251 or Shift-JIS given in [ReadOptions]), a trailing Ctrl-Z
+//     and whatever follows it, and a missing final newline.
+//   - SetupAPI's lexical rules ([SetupAPI] dialect; [TextSetup] for
+//     txtsetup.oem): sections merged by case-insensitive name, keys,
+//     comma-separated fields, quotes, comments, backslash continuation,
+//     %strkey% substitution from the localized Strings section Windows
+//     would choose ([Document.SetLanguage]).
+//   - Edits on lines and sections ([Line.SetFields], [Section.Append],
+//     [Line.InsertAfter], [Line.Remove], [Document.AddSection],
+//     [Section.Rename], [Section.Remove], [Document.Revert]), which
+//     re-render only the lines they touch, in the file's own encoding and
+//     line-ending style. Duplicate keys are kept, as txtsetup.sif needs.
+//   - Driver semantics: [Document.Version] and [DriverVer],
+//     [Document.Manufacturers] with TargetOSVersion selection
+//     ([Manufacturer.Select]), models, DDInstall variants
+//     ([Document.Install]), services, the file list
+//     ([Document.CopyFileList]) and [Document.Driver], which puts it all
+//     together for one [OS]; [Document.Stamp] turns an INX into an INF as
+//     stampinf does.
+//   - Registry: AddReg/DelReg lines decoded into typed operations
+//     ([ParseRegLine], [RegOp]) and applied to any [RegistryTarget] (a
+//     registry hive, for example) by [ApplyOps], [Document.ApplyRegistry]
+//     and [ApplyHiveINF], with DelReg before AddReg as ReactOS' mkhive does
+//     and a configurable root mapping ([ApplyOptions]).
+//   - txtsetup.oem as typed data ([ParseOEM], [OEM]) with a linter
+//     ([OEM.Lint]), and a driver version consistency audit across packages
+//     ([Audit]).
+//
+// # Round-tripping
+//
+// Parse followed by [Document.Bytes] or [Document.WriteTo] without edits
+// returns the input exactly, whatever it holds. Lines an edit does not touch
+// keep their bytes; touched lines are re-encoded from text (bytes that did
+// not decode, such as invalid UTF-8 in a code-page file, survive only on
+// untouched lines). A continued entry that is edited becomes one physical
+// line. New lines take the file's dominant line ending. Removing the lines
+// an edit added, or calling [Document.Revert], gives the original bytes
+// back. [Document.WriteFile] saves atomically.
+//
+// # Security
+//
+// Every input is treated as hostile. Parsing allocates in proportion to
+// the input (one copy of it, plus line and field tables), never from counts
+// the input claims; it never panics, and it returns errors wrapping the
+// sentinels of errors.go, structural ones as [*FormatError] with the byte
+// offset and line number. %strkey% substitution is single-pass and its
+// results are cut at [Limits].MaxFieldLen characters, so a small file
+// cannot expand into a large one. Registry application only calls the
+// target with paths derived from the INF under the caller's root mapping;
+// lines whose root is not mapped are reported, not applied.
+//
+// # Limits
+//
+// [Limits] bounds the file size (64 MiB), the physical line length (1 MiB),
+// continuation (10,000 lines, 1 MiB per entry), the number of distinct
+// sections (100,000), section names (255 characters, SetupAPI's limit) and
+// fields (4,096 characters, SetupAPI's documented limit, before and after
+// substitution). Exceeding one fails with [ErrLimit].
+//
+// The rules follow Microsoft's INF documentation ([General Syntax Rules for
+// INF Files], [INF Strings Section], [INF Manufacturer Section], [INF AddReg
+// Directive], [TxtSetup.oem File Format]); where it is silent they follow
+// SetupAPI's observed behaviour (Wine's conformance tests, which also run
+// on Windows) and ReactOS' mkhive for hive INFs.
+//
+// [General Syntax Rules for INF Files]: https://learn.microsoft.com/windows-hardware/drivers/install/general-syntax-rules-for-inf-files
+// [INF Strings Section]: https://learn.microsoft.com/windows-hardware/drivers/install/inf-strings-section
+// [INF Manufacturer Section]: https://learn.microsoft.com/windows-hardware/drivers/install/inf-manufacturer-section
+// [INF AddReg Directive]: https://learn.microsoft.com/windows-hardware/drivers/install/inf-addreg-directive
+// [TxtSetup.oem File Format]: https://learn.microsoft.com/previous-versions/windows/hardware/drivers/ff553509(v=vs.85)
+package inf
