@@ -94,6 +94,9 @@ func (s SHA1) String() string { return hex.EncodeToString(s[:]) }
 // MarshalText implements encoding.TextMarshaler (the String form).
 func (s SHA1) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText implements encoding.TextUnmarshaler for 40 hex digits.
+func (s *SHA1) UnmarshalText(b []byte) error { return unhex(s[:], b) }
+
 // IsZero reports whether every byte is zero.
 func (s SHA1) IsZero() bool { return s == SHA1{} }
 

@@ -129,6 +129,20 @@ func (g GUID) String() string { return hex.EncodeToString(g[:]) }
 // MarshalText implements encoding.TextMarshaler (the String form).
 func (g GUID) MarshalText() ([]byte, error) { return []byte(g.String()), nil }
 
+// UnmarshalText implements encoding.TextUnmarshaler for 32 hex digits.
+func (g *GUID) UnmarshalText(b []byte) error { return unhex(g[:], b) }
+
+// unhex decodes exactly len(dst) bytes of hex.
+func unhex(dst, src []byte) error {
+	if hex.DecodedLen(len(src)) != len(dst) {
+		return fmt.Errorf("%w: want %d hex digits, have %d", ErrInvalidArgument, 2*len(dst), len(src))
+	}
+	if _, err := hex.Decode(dst, src); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
+	return nil
+}
+
 // Header is the typed WIM header. For a pipable WIM it is the header at the
 // end of the file (the one at the start has zero resource headers), with the
 // magic of the start header, as wimlib reads it.

@@ -55,10 +55,10 @@ func (f ResourceFlags) String() string {
 // ResourceHeader locates a resource: a run of bytes in the WIM file holding
 // a blob (compressed or not), the blob table, the XML or the integrity table.
 type ResourceHeader struct {
-	Size             uint64        // bytes stored in the WIM (56 bits on disk)
-	Flags            ResourceFlags // ResourceMetadata, ResourceCompressed, ...
-	Offset           uint64        // absolute file offset (logical offset for solid blobs)
-	UncompressedSize uint64        // size of the data once decompressed
+	Size             uint64        `json:"size"`             // bytes stored in the WIM (56 bits on disk)
+	Flags            ResourceFlags `json:"flags"`            // ResourceMetadata, ResourceCompressed, ...
+	Offset           uint64        `json:"offset"`           // absolute file offset (logical offset for solid blobs)
+	UncompressedSize uint64        `json:"uncompressedSize"` // size of the data once decompressed
 }
 
 // maxSize56 is the largest value the 7-byte size field holds.
@@ -131,6 +131,18 @@ func (c Compression) String() string {
 
 // MarshalText implements encoding.TextMarshaler (the String form).
 func (c Compression) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler for the names String
+// returns.
+func (c *Compression) UnmarshalText(b []byte) error {
+	for _, v := range []Compression{CompressionNone, CompressionXPRESS, CompressionLZX, CompressionLZMS} {
+		if string(b) == v.String() {
+			*c = v
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: unknown compression %q", ErrInvalidArgument, b)
+}
 
 // chunkSizeValid reports whether chunk is a chunk size wimlib accepts for c:
 // 0 for no compression, otherwise a power of two within the codec's range.

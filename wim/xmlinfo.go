@@ -63,18 +63,18 @@ func (a Arch) String() string {
 // when the element is absent or has no text; numbers read as wimlib reads
 // them (0 when absent or not a valid number).
 type ImageInfo struct {
-	Index                int    `json:"index"` // 1-based
-	Name                 string `json:"name"`
-	Description          string `json:"description"`
-	DisplayName          string `json:"displayName,omitempty"`
-	DisplayDescription   string `json:"displayDescription,omitempty"`
-	Flags                string `json:"flags,omitempty"`
-	DirCount             uint64 `json:"dirCount"`
-	FileCount            uint64 `json:"fileCount"`
-	TotalBytes           uint64 `json:"totalBytes"`
-	HardLinkBytes        uint64 `json:"hardLinkBytes"`
-	CreationTime         Filetime
-	LastModificationTime Filetime
+	Index                int          `json:"index"` // 1-based
+	Name                 string       `json:"name"`
+	Description          string       `json:"description"`
+	DisplayName          string       `json:"displayName,omitempty"`
+	DisplayDescription   string       `json:"displayDescription,omitempty"`
+	Flags                string       `json:"flags,omitempty"`
+	DirCount             uint64       `json:"dirCount"`
+	FileCount            uint64       `json:"fileCount"`
+	TotalBytes           uint64       `json:"totalBytes"`
+	HardLinkBytes        uint64       `json:"hardLinkBytes"`
+	CreationTime         Filetime     `json:"creationTime"`
+	LastModificationTime Filetime     `json:"lastModificationTime"`
 	WIMBoot              bool         `json:"wimboot"`
 	Windows              *WindowsInfo `json:"windows,omitempty"` // nil when there is no WINDOWS element
 }
