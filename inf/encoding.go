@@ -9,7 +9,56 @@ import (
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 )
+
+// CodePage returns the encoding of a Windows ANSI or OEM code page by
+// number (1250-1258, 874, 932, 936, 949, 950, 437, 850, 852, 866), for
+// ReadOptions.CodePage.
+func CodePage(n int) (encoding.Encoding, bool) {
+	switch n {
+	case 1250:
+		return charmap.Windows1250, true
+	case 1251:
+		return charmap.Windows1251, true
+	case 1252:
+		return charmap.Windows1252, true
+	case 1253:
+		return charmap.Windows1253, true
+	case 1254:
+		return charmap.Windows1254, true
+	case 1255:
+		return charmap.Windows1255, true
+	case 1256:
+		return charmap.Windows1256, true
+	case 1257:
+		return charmap.Windows1257, true
+	case 1258:
+		return charmap.Windows1258, true
+	case 874:
+		return charmap.Windows874, true
+	case 932:
+		return japanese.ShiftJIS, true
+	case 936:
+		return simplifiedchinese.GBK, true
+	case 949:
+		return korean.EUCKR, true
+	case 950:
+		return traditionalchinese.Big5, true
+	case 437:
+		return charmap.CodePage437, true
+	case 850:
+		return charmap.CodePage850, true
+	case 852:
+		return charmap.CodePage852, true
+	case 866:
+		return charmap.CodePage866, true
+	}
+	return nil, false
+}
 
 // Form is the way a file's bytes encode its text.
 type Form uint8
