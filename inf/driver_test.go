@@ -409,3 +409,151 @@ func TestDIRIDs(t *testing.T) {
 	_, _, ok = inf.SplitDIRID(`C:\x`)
 	assert.False(t, ok)
 }
+
+// TestDriverFilesAndVariants covers the parts of driver resolution the
+// fixtures do not: per-architecture CatalogFile, DDInstall .NT<arch>
+// preference, a DriverVer override, CopyFiles=@file and renames,
+// DestinationDirs per section, and [SourceDisks*.<arch>] precedence.
+func TestDriverFilesAndVariants(t *testing.T) {
+	src := `[Version]
+Signature="$Windows NT$"
+Class=Net
+CatalogFile=all.cat
+CatalogFile.NTx86=x86.cat
+CatalogFile.NTamd64=amd64.cat
+DriverVer=01/01/2020,1.0.0.0
+
+[Manufacturer]
+ACME=M,NTx86,NTamd64,NTarm64
+
+[M.NTx86]
+Dev=inst,PCI\VEN_1&DEV_1
+[M.NTamd64]
+Dev=inst,PCI\VEN_1&DEV_1,PCI\VEN_1
+[M.NTarm64]
+Dev=inst,PCI\VEN_1&DEV_1
+
+[inst]
+CopyFiles=@plain.sys
+[inst.NT]
+CopyFiles=@nt.sys
+[inst.NTamd64]
+CopyFiles=files,@extra.dll
+DriverVer=02/02/2021,2.0.0.0
+FeatureScore=0x80
+[inst.NTamd64.Services]
+AddService=acme,0x2,svc
+AddService=helper,,svc2
+[svc]
+ServiceType=1
+StartType=3
+ErrorControl=1
+ServiceBinary=%12%\acme.sys
+Dependencies=NDIS,Tcpip
+[svc2]
+ServiceType=0x10
+StartType=2
+[files]
+acme.sys,acme_src.sys,,0x4
+missing.sys
+
+[DestinationDirs]
+DefaultDestDir=11
+files=12,sub
+
+[SourceDisksNames]
+1=Disk,tag,,generic
+[SourceDisksNames.amd64]
+1=Disk64,tag,,\amd64\bin
+[SourceDisksFiles]
+plain.sys=1
+extra.dll=1,lib
+[SourceDisksFiles.amd64]
+acme_src.sys=1,,1234
+`
+	d, err := inf.Parse([]byte(src), nil)
+	require.NoError(t, err)
+	v, err := d.Version()
+	require.NoError(t, err)
+	assert.Equal(t, "amd64.cat", v.Catalog(inf.AMD64))
+	assert.Equal(t, "x86.cat", v.Catalog(inf.X86))
+	assert.Equal(t, "all.cat", v.Catalog(inf.ARM64))
+
+	dr, err := d.Driver(inf.OS{Arch: inf.AMD64, Major: 10})
+	require.NoError(t, err)
+	require.Len(t, dr.Devices, 1)
+	in := dr.Devices[0].Install
+	assert.Equal(t, "inst.NTamd64", in.Name)
+	assert.Equal(t, uint8(0x80), in.FeatureScore)
+	require.NotNil(t, in.DriverVer)
+	assert.Equal(t, "02/02/2021,2.0.0.0", in.DriverVer.String())
+	require.Len(t, dr.Services, 2)
+	assert.Equal(t, []string{"NDIS", "Tcpip"}, dr.Services[0].Dependencies)
+	assert.Equal(t, "acme.sys", dr.Services[0].BinaryName())
+	assert.Equal(t, inf.ServiceWin32OwnProcess, dr.Services[1].ServiceType)
+	assert.Equal(t, inf.StartAuto, dr.Services[1].StartType)
+
+	byName := map[string]inf.DriverFile{}
+	for _, f := range dr.Files {
+		byName[f.Name] = f
+	}
+	acme := byName["acme.sys"]
+	assert.Equal(t, "acme_src.sys", acme.Source)
+	assert.Equal(t, 12, acme.DirID)
+	assert.Equal(t, "sub", acme.Subdir)
+	assert.Equal(t, uint32(4), acme.Flags)
+	assert.True(t, acme.Listed)
+	assert.Equal(t, "Disk64", acme.Disk.Description, "[SourceDisksNames.amd64] wins")
+	assert.Equal(t, "amd64/bin/acme_src.sys", acme.SourcePath())
+	extra := byName["extra.dll"]
+	assert.Equal(t, 11, extra.DirID, "@file goes to DefaultDestDir")
+	assert.Equal(t, "amd64/bin/lib/extra.dll", extra.SourcePath())
+	assert.False(t, byName["missing.sys"].Listed)
+	assert.True(t, hasWarning(dr.Warnings, "unlisted-file"))
+
+	dr, err = d.Driver(inf.OS{Arch: inf.X86, Major: 10})
+	require.NoError(t, err)
+	assert.Equal(t, "inst.NT", dr.Devices[0].Install.Name)
+	assert.Equal(t, "nt.sys", dr.Files[0].Name)
+	assert.Equal(t, "x86.cat", dr.Catalog)
+
+	// No DDInstall variant for the section at all.
+	d2, err := inf.Parse([]byte("[Version]\nSignature=$Chicago$\n[Manufacturer]\nA=M\n[M]\nDev=nowhere,ID\n"), nil)
+	require.NoError(t, err)
+	dr, err = d2.Driver(inf.OS{Arch: inf.X86, Major: 5, Minor: 1})
+	require.NoError(t, err)
+	assert.Nil(t, dr.Devices[0].Install)
+	assert.True(t, hasWarning(dr.Warnings, "missing-install-section"))
+	assert.True(t, hasWarning(dr.Warnings, "missing-driverver"))
+
+	// Not a device INF.
+	for _, bad := range []string{"[Version]\nSignature=\"$Windows 3.1$\"\n", "[Strings]\n", "[Version]\nClass=X\n"} {
+		d3, err := inf.Parse([]byte(bad), nil)
+		require.NoError(t, err)
+		_, err = d3.Driver(inf.OS{Arch: inf.X86})
+		require.ErrorIs(t, err, inf.ErrSignature)
+	}
+	_, _, err = d2.Install("nowhere", inf.X86)
+	require.ErrorIs(t, err, inf.ErrNotFound)
+}
+
+func TestCodePageAndForcedEncoding(t *testing.T) {
+	for _, n := range []int{1250, 1251, 1252, 1253, 1254, 1255, 1256, 1257, 1258, 874, 932, 936, 949, 950, 437, 850, 852, 866} {
+		_, ok := inf.CodePage(n)
+		assert.True(t, ok, n)
+	}
+	_, ok := inf.CodePage(65001)
+	assert.False(t, ok)
+	// A UTF-16LE file without BOM whose heuristics would fail can be forced.
+	b := encodeUTF16("[S]\r\nk=é\r\n", false)
+	d, err := inf.Parse(b, &inf.ReadOptions{Encoding: &inf.Encoding{Form: inf.UTF16LE}})
+	require.NoError(t, err)
+	assert.Equal(t, "é", d.Section("S").Find("k").Field(0))
+	var d2 inf.Document
+	require.NoError(t, d2.UnmarshalBinary([]byte("[S]\r\nk=v\r\n")))
+	assert.Equal(t, "v", d2.Section("S").Find("k").Field(0))
+	require.NoError(t, d2.Section("S").Find("k").SetFields("w"))
+	out, err := d2.MarshalBinary()
+	require.NoError(t, err)
+	assert.Equal(t, "[S]\r\nk=w\r\n", string(out))
+}

@@ -2,6 +2,7 @@ package inf_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -325,4 +326,17 @@ func TestDetectEncoding(t *testing.T) {
 			assert.Equal(t, tc.bom, e.BOM)
 		})
 	}
+}
+
+// TestDumpGolden renders a generated document with Dump and as JSON and
+// compares with testdata/*.golden (go test -update rewrites them).
+func TestDumpGolden(t *testing.T) {
+	d, err := inf.Parse([]byte(exampleINF), &inf.ReadOptions{Language: 0x0407})
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, d.Dump(&buf))
+	testutil.Golden(t, "example.dump.golden", buf.Bytes())
+	js, err := json.MarshalIndent(d.Summary(), "", "  ")
+	require.NoError(t, err)
+	testutil.Golden(t, "example.json.golden", append(js, '\n'))
 }
