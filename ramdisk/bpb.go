@@ -63,7 +63,6 @@ func (b *bootSector) heads() []byte            { return b[0x1A:][:2] }
 func (b *bootSector) hiddenSectors() []byte    { return b[0x1C:][:4] }
 func (b *bootSector) totalSectors32() []byte   { return b[0x20:][:4] }
 func (b *bootSector) fatSize32() []byte        { return b[0x24:][:4] } // FAT32
-func (b *bootSector) extFlags() []byte         { return b[0x28:][:2] } // FAT32
 func (b *bootSector) fsVersion() []byte        { return b[0x2A:][:2] } // FAT32
 func (b *bootSector) rootCluster() []byte      { return b[0x2C:][:4] } // FAT32
 func (b *bootSector) fsInfoSector() []byte     { return b[0x30:][:2] } // FAT32

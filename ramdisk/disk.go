@@ -589,10 +589,13 @@ func (d *DiskImage) format(o *DiskOptions, size int64) (FATType, error) {
 // no API for.
 func (d *DiskImage) writeMBR(o *DiskOptions) error {
 	p := d.part
+	var sc, ec [3]byte
+	p.StartCHS.encode(sc[:])
+	p.EndCHS.encode(ec[:])
 	t := &mbr.Table{LogicalSectorSize: SectorSize, PhysicalSectorSize: SectorSize, Partitions: []*mbr.Partition{{
 		Index: 1, Bootable: true, Type: mbr.Type(p.Type), Start: p.StartLBA, Size: p.Sectors,
-		StartHead: p.StartCHS.Head, StartSector: p.StartCHS.Sector&0x3F | byte(p.StartCHS.Cylinder>>8)<<6, StartCylinder: byte(p.StartCHS.Cylinder),
-		EndHead: p.EndCHS.Head, EndSector: p.EndCHS.Sector&0x3F | byte(p.EndCHS.Cylinder>>8)<<6, EndCylinder: byte(p.EndCHS.Cylinder),
+		StartHead: sc[0], StartSector: sc[1], StartCylinder: sc[2],
+		EndHead: ec[0], EndSector: ec[1], EndCylinder: ec[2],
 	}}}
 	if err := t.Write(d.ov, d.ov.size); err != nil {
 		return err

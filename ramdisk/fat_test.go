@@ -24,7 +24,7 @@ type fat32Layout struct {
 	fileA, fileB, dirD uint32 // first clusters
 }
 
-func newFAT32(t *testing.T) fat32Layout {
+func newFAT32(t testing.TB) fat32Layout {
 	t.Helper()
 	d, err := ramdisk.BuildDisk([]ramdisk.File{
 		ramdisk.FileBytes("a.bin", randBytes(40, 3000)),

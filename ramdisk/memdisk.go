@@ -21,8 +21,8 @@ type MenuEntry struct {
 	// Label is the text shown in the menu. Default "WinPE".
 	Label string
 	// ID names the entry in syslinux (LABEL) and iPXE (item). Default:
-	// Label lower-cased with anything but letters, digits, - and _
-	// replaced by -.
+	// Label lower-cased, each run of characters other than a-z, 0-9 and _
+	// replaced by one "-".
 	ID string
 	// Image is the image's path as the loader fetches it (relative to the
 	// TFTP/HTTP root, or a URL for iPXE), e.g. "winpe.dd".
@@ -41,13 +41,23 @@ func (e MenuEntry) withDefaults() (MenuEntry, error) {
 		e.Label = "WinPE"
 	}
 	if e.ID == "" {
-		e.ID = strings.Map(func(r rune) rune {
-			switch {
-			case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
-				return r
+		var sb strings.Builder
+		dash := false
+		for _, r := range strings.ToLower(e.Label) {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
+				if dash && sb.Len() > 0 {
+					sb.WriteByte('-')
+				}
+				sb.WriteRune(r)
+				dash = false
+				continue
 			}
-			return '-'
-		}, strings.ToLower(e.Label))
+			dash = true
+		}
+		e.ID = sb.String()
+		if e.ID == "" {
+			e.ID = "image"
+		}
 	}
 	if e.Memdisk == "" {
 		e.Memdisk = "memdisk"

@@ -130,8 +130,9 @@ func parseDecimal(s string) (uint64, error) {
 // produces /rdoffset itself.
 type BootOptions struct {
 	// Lower makes options added by the setters lower-case (/minint), as in
-	// most winnt.sif samples; by default they are upper-case (/MININT), as
-	// Windows documents them. Edited tokens keep the case they had.
+	// most winnt.sif samples; otherwise they are upper-case (/MININT), as
+	// Windows documents them. ParseBootOptions sets it when every option of
+	// the input is lower-case. Edited tokens keep the case they had.
 	Lower    bool
 	Warnings []Warning
 
@@ -169,6 +170,16 @@ func ParseBootOptions(s string, opts *ReadOptions) (*BootOptions, error) {
 		b.opts = append(b.opts, o)
 		i = k
 	}
+	// Options added later follow the input's style: lower-case when every
+	// option in it is written in lower case.
+	lower, hasOpt := true, false
+	for _, o := range b.opts {
+		if o.IsOption {
+			hasOpt = true
+			lower = lower && o.Name == strings.ToLower(o.Name)
+		}
+	}
+	b.Lower = hasOpt && lower
 	if b.Has(OptRDExportAsCD) && b.Has(OptRDExportAsHD) {
 		b.warn(0, "both /RDEXPORTASCD and /RDEXPORTASHD are given")
 	}
