@@ -75,48 +75,8 @@ func benchINF(e *Env) ([]Result, error) {
 		if err != nil {
 			return err
 		}
-		_, err = inf.ApplyHiveINF(memTarget{}, &inf.ApplyOptions{Roots: map[string]string{`HKLM\SYSTEM`: ""}}, d)
+		_, err = inf.ApplyHiveINF(inf.NewMemRegistry(), &inf.ApplyOptions{Roots: map[string]string{`HKLM\SYSTEM`: ""}}, d)
 		return err
 	}))
 	return res, nil
-}
-
-// memTarget is a minimal in-memory registry for the apply case: a map from
-// lower-cased key path and value name to the value.
-type memTarget map[string]memTargetValue
-
-type memTargetValue struct {
-	typ  uint32
-	data []byte
-}
-
-func (m memTarget) CreateKey(path string) error {
-	m[strings.ToLower(path)+"\x00"] = memTargetValue{}
-	return nil
-}
-
-func (m memTarget) SetRawValue(path, name string, typ uint32, data []byte) error {
-	m[strings.ToLower(path)+"\x00"] = memTargetValue{}
-	m[strings.ToLower(path)+"\x00"+strings.ToLower(name)] = memTargetValue{typ, data}
-	return nil
-}
-
-func (m memTarget) RawValue(path, name string) (uint32, []byte, bool, error) {
-	v, ok := m[strings.ToLower(path)+"\x00"+strings.ToLower(name)]
-	return v.typ, v.data, ok, nil
-}
-
-func (m memTarget) DeleteValue(path, name string) error {
-	delete(m, strings.ToLower(path)+"\x00"+strings.ToLower(name))
-	return nil
-}
-
-func (m memTarget) DeleteKey(path string) error {
-	p := strings.ToLower(path)
-	for k := range m {
-		if k == p+"\x00" || strings.HasPrefix(k, p+`\`) || strings.HasPrefix(k, p+"\x00") {
-			delete(m, k)
-		}
-	}
-	return nil
 }

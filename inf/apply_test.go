@@ -17,110 +17,24 @@ import (
 	"github.com/winbootkit/winbootkit/internal/testutil"
 )
 
-// memReg is an in-memory RegistryTarget with the semantics the interface
-// documents: case-insensitive '\'-separated paths relative to the root.
-type memReg struct{ root *memKey }
+// memReg wraps the package's MemRegistry with the helpers the tests use.
+type memReg struct{ *inf.MemRegistry }
 
-type memKey struct {
-	name   string
-	keys   map[string]*memKey
-	values map[string]memValue
-}
+func newMemReg() *memReg { return &memReg{inf.NewMemRegistry()} }
 
-type memValue struct {
-	name string
-	typ  uint32
-	data []byte
-}
+func (r *memReg) hasKey(path string) bool { return r.HasKey(path) }
 
-func newMemReg() *memReg { return &memReg{root: newMemKey("")} }
-
-func newMemKey(name string) *memKey {
-	return &memKey{name: name, keys: map[string]*memKey{}, values: map[string]memValue{}}
-}
-
-func comps(path string) []string {
-	var out []string
-	for _, c := range strings.Split(path, `\`) {
-		if c != "" {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func (r *memReg) find(path string, create bool) *memKey {
-	k := r.root
-	for _, c := range comps(path) {
-		n := k.keys[strings.ToLower(c)]
-		if n == nil {
-			if !create {
-				return nil
-			}
-			n = newMemKey(c)
-			k.keys[strings.ToLower(c)] = n
-		}
-		k = n
-	}
-	return k
-}
-
-func (r *memReg) CreateKey(path string) error { r.find(path, true); return nil }
-
-func (r *memReg) SetRawValue(path, name string, typ uint32, data []byte) error {
-	k := r.find(path, true)
-	k.values[strings.ToLower(name)] = memValue{name, typ, append([]byte(nil), data...)}
-	return nil
-}
-
-func (r *memReg) RawValue(path, name string) (uint32, []byte, bool, error) {
-	k := r.find(path, false)
-	if k == nil {
-		return 0, nil, false, nil
-	}
-	v, ok := k.values[strings.ToLower(name)]
-	if !ok {
-		return 0, nil, false, nil
-	}
-	return v.typ, append([]byte(nil), v.data...), true, nil
-}
-
-func (r *memReg) DeleteValue(path, name string) error {
-	if k := r.find(path, false); k != nil {
-		delete(k.values, strings.ToLower(name))
-	}
-	return nil
-}
-
-func (r *memReg) DeleteKey(path string) error {
-	c := comps(path)
-	if len(c) == 0 {
-		r.root = newMemKey("")
-		return nil
-	}
-	parent := r.find(strings.Join(c[:len(c)-1], `\`), false)
-	if parent != nil {
-		delete(parent.keys, strings.ToLower(c[len(c)-1]))
-	}
-	return nil
-}
-
-func (r *memReg) hasKey(path string) bool { return r.find(path, false) != nil }
-
-// dump lists every key and value, sorted, for whole-state comparisons.
+// dump lists every key and value, lower-cased and sorted, for whole-state
+// comparisons.
 func (r *memReg) dump() []string {
 	var out []string
-	var walk func(k *memKey, p string)
-	walk = func(k *memKey, p string) {
+	_ = r.Walk(func(p string, vals []inf.MemValue) error {
 		out = append(out, "K "+strings.ToLower(p))
-		for _, v := range k.values {
-			out = append(out, fmt.Sprintf("V %s|%s|%d|%x", strings.ToLower(p), strings.ToLower(v.name), v.typ, v.data))
+		for _, v := range vals {
+			out = append(out, fmt.Sprintf("V %s|%s|%d|%x", strings.ToLower(p), strings.ToLower(v.Name), v.Type, v.Data))
 		}
-		for _, c := range k.keys {
-			walk(c, p+`\`+c.name)
-		}
-	}
-	walk(r.root, "")
+		return nil
+	})
 	sort.Strings(out)
 	return out
 }
@@ -507,7 +421,7 @@ HKLM,Soft\Keep,List,0x00018002,"a"
 	assert.Equal(t, 2, rep.Count(inf.OutcomeMissingTarget))
 }
 
-type failingTarget struct{ memReg }
+type failingTarget struct{ *inf.MemRegistry }
 
 var errTarget = errors.New("target broke")
 
@@ -516,7 +430,7 @@ func (f *failingTarget) SetRawValue(string, string, uint32, []byte) error { retu
 func TestApplyTargetError(t *testing.T) {
 	d, err := inf.Parse([]byte("[AddReg]\nHKLM,A,B,,\"c\"\n"), nil)
 	require.NoError(t, err)
-	ft := &failingTarget{*newMemReg()}
+	ft := &failingTarget{inf.NewMemRegistry()}
 	_, err = inf.ApplyHiveINF(ft, nil, d)
 	require.ErrorIs(t, err, errTarget)
 }
@@ -531,4 +445,39 @@ func TestParseRegLineErrors(t *testing.T) {
 		require.ErrorAs(t, err, &le)
 		assert.Equal(t, "AddReg", le.Section)
 	}
+}
+
+func TestMemRegistry(t *testing.T) {
+	r := inf.NewMemRegistry()
+	require.NoError(t, r.CreateKey(`A\b\C`))
+	require.NoError(t, r.SetRawValue(`a\B`, "Zeta", 1, []byte{1, 0, 0, 0}))
+	require.NoError(t, r.SetRawValue(`A\b`, "alpha", 4, []byte{2, 0, 0, 0}))
+	require.NoError(t, r.SetRawValue(`A\b`, "", 1, []byte{0, 0}))
+	require.NoError(t, r.SetRawValue(`A\a`, "x", 1, nil))
+	typ, data, ok, err := r.RawValue(`a\b`, "ALPHA")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, uint32(4), typ)
+	assert.Equal(t, []byte{2, 0, 0, 0}, data)
+	var got []string
+	require.NoError(t, r.Walk(func(p string, vals []inf.MemValue) error {
+		var names []string
+		for _, v := range vals {
+			names = append(names, v.Name)
+		}
+		got = append(got, p+":"+strings.Join(names, ","))
+		return nil
+	}))
+	assert.Equal(t, []string{":", "A:", `A\a:x`, `A\b:,alpha,Zeta`, `A\b\C:`}, got)
+	require.NoError(t, r.DeleteValue(`A\B`, "zeta"))
+	require.NoError(t, r.DeleteKey(`a\b`))
+	assert.False(t, r.HasKey(`A\b\C`))
+	assert.True(t, r.HasKey(`A\a`))
+	require.NoError(t, r.DeleteKey(`nope\nothing`))
+	require.NoError(t, r.DeleteKey(""))
+	assert.False(t, r.HasKey("A"))
+	_, _, ok, _ = r.RawValue(`A\a`, "x")
+	assert.False(t, ok)
+	stop := errors.New("stop")
+	require.ErrorIs(t, r.Walk(func(string, []inf.MemValue) error { return stop }), stop)
 }

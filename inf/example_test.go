@@ -2,7 +2,6 @@ package inf_test
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/winbootkit/winbootkit/inf"
@@ -133,32 +132,6 @@ func ExampleSection_AppendLine() {
 	// true
 }
 
-// regMap is a toy RegistryTarget: path\name -> value.
-type regMap map[string]string
-
-func (m regMap) CreateKey(path string) error { m[strings.ToLower(path)+`\`] = "(key)"; return nil }
-func (m regMap) SetRawValue(path, name string, typ uint32, data []byte) error {
-	m[strings.ToLower(path)+`\`] = "(key)"
-	m[strings.ToLower(path+`\`+name)] = inf.FormatRegData(inf.RegType(typ), data)
-	return nil
-}
-func (m regMap) RawValue(path, name string) (uint32, []byte, bool, error) {
-	_, ok := m[strings.ToLower(path+`\`+name)]
-	return 0, nil, ok, nil
-}
-func (m regMap) DeleteValue(path, name string) error {
-	delete(m, strings.ToLower(path+`\`+name))
-	return nil
-}
-func (m regMap) DeleteKey(path string) error {
-	for k := range m {
-		if strings.HasPrefix(k, strings.ToLower(path)+`\`) {
-			delete(m, k)
-		}
-	}
-	return nil
-}
-
 // Apply a hive INF to a registry target, mapping HKLM\SYSTEM to its root.
 func ExampleApplyHiveINF() {
 	hiveINF := `[Version]
@@ -171,26 +144,24 @@ HKLM,"SYSTEM\CurrentControlSet\Services\demo","Group",0x00000002,"ignored (NOCLO
 HKLM,"SYSTEM\CurrentControlSet\Control\ServiceGroupOrder","List",0x00010000,"Boot Bus Extender","SCSI miniport"
 `
 	d, _ := inf.Parse([]byte(hiveINF), nil)
-	reg := regMap{}
+	reg := inf.NewMemRegistry() // or a *hive.Hive
 	opts := &inf.ApplyOptions{Roots: map[string]string{`HKLM\SYSTEM\CurrentControlSet`: "ControlSet001", `HKLM\SYSTEM`: ""}}
 	rep, err := inf.ApplyHiveINF(reg, opts, d)
 	if err != nil {
 		panic(err)
 	}
-	var keys []string
-	for k, v := range reg {
-		if v != "(key)" {
-			keys = append(keys, k+" = "+v)
+	reg.Walk(func(key string, values []inf.MemValue) error {
+		for _, v := range values {
+			fmt.Printf("%s %q = %s\n", key, v.Name, inf.FormatRegData(inf.RegType(v.Type), v.Data))
 		}
-	}
-	sort.Strings(keys)
-	fmt.Println(strings.Join(keys, "\n"))
+		return nil
+	})
 	fmt.Println(rep.Count(inf.OutcomeKeptExisting), "kept")
 	// Output:
-	// controlset001\control\servicegrouporder\list = REG_MULTI_SZ ["Boot Bus Extender" "SCSI miniport"]
-	// controlset001\services\demo\group = REG_SZ "SCSI miniport"
-	// controlset001\services\demo\imagepath = REG_EXPAND_SZ "system32\\drivers\\demo.sys"
-	// controlset001\services\demo\start = REG_DWORD 0x00000000
+	// ControlSet001\Control\ServiceGroupOrder "List" = REG_MULTI_SZ ["Boot Bus Extender" "SCSI miniport"]
+	// ControlSet001\Services\demo "Group" = REG_SZ "SCSI miniport"
+	// ControlSet001\Services\demo "ImagePath" = REG_EXPAND_SZ "system32\\drivers\\demo.sys"
+	// ControlSet001\Services\demo "Start" = REG_DWORD 0x00000000
 	// 1 kept
 }
 
