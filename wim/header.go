@@ -186,7 +186,7 @@ func parseHeaderBlock(b *headerBlock) Header {
 }
 
 // block encodes h into its 208-byte form.
-func (h *Header) block() *headerBlock {
+func (h Header) block() *headerBlock {
 	var b headerBlock
 	copy(b.magic(), h.Magic[:])
 	binary.LittleEndian.PutUint32(b.hdrSize(), h.HeaderSize)
@@ -208,7 +208,7 @@ func (h *Header) block() *headerBlock {
 
 // MarshalBinary returns the 208-byte on-disk form of h. ParseHeader of a
 // header then MarshalBinary gives back the same bytes.
-func (h *Header) MarshalBinary() ([]byte, error) {
+func (h Header) MarshalBinary() ([]byte, error) {
 	for _, r := range []ResourceHeader{h.BlobTable, h.XMLData, h.BootMetadata, h.Integrity} {
 		if r.Size > maxSize56 {
 			return nil, fmt.Errorf("%w: resource size %d does not fit in 56 bits", ErrInvalidArgument, r.Size)
@@ -219,16 +219,16 @@ func (h *Header) MarshalBinary() ([]byte, error) {
 }
 
 // Pipable reports whether the header carries wimlib's pipable magic.
-func (h *Header) Pipable() bool { return h.Magic == MagicPipable }
+func (h Header) Pipable() bool { return h.Magic == MagicPipable }
 
 // Split reports whether the WIM is one part of a split set.
-func (h *Header) Split() bool { return h.TotalParts != 1 }
+func (h Header) Split() bool { return h.TotalParts != 1 }
 
 // Compression returns the compression format the flags select, choosing as
 // wimlib does when several bits are set (LZX, then XPRESS, then LZMS); a
 // header that passed ParseHeader has exactly one. Without FlagCompression it
 // is CompressionNone.
-func (h *Header) Compression() Compression {
+func (h Header) Compression() Compression {
 	switch {
 	case h.Flags&FlagCompression == 0:
 		return CompressionNone
@@ -244,11 +244,11 @@ func (h *Header) Compression() Compression {
 
 // HasIntegrity reports whether the header points at an integrity table
 // (wimlib tests the offset).
-func (h *Header) HasIntegrity() bool { return h.Integrity.Offset != 0 }
+func (h Header) HasIntegrity() bool { return h.Integrity.Offset != 0 }
 
 // BlobTableEnd is the end of the blob table: the integrity table covers the
 // bytes [208, BlobTableEnd).
-func (h *Header) BlobTableEnd() uint64 { return h.BlobTable.Offset + h.BlobTable.Size }
+func (h Header) BlobTableEnd() uint64 { return h.BlobTable.Offset + h.BlobTable.Size }
 
 // ParseHeader decodes and validates a 208-byte header. It checks what does
 // not depend on the rest of the file: magic, header size, version, part
@@ -277,7 +277,7 @@ func parseHeader(b []byte, lim Limits) (*Header, error) {
 }
 
 // validate checks every field but the magic.
-func (h *Header) validate(lim Limits) error {
+func (h Header) validate(lim Limits) error {
 	if h.HeaderSize != HeaderSize {
 		return formatErr(0x08, "header", ErrFormat, "header size %d, want %d", h.HeaderSize, HeaderSize)
 	}
