@@ -743,21 +743,33 @@ func (d *DiskImage) put(name string, r io.ReaderAt, size int64, replace bool) er
 		return &PathError{Op: op, Path: name, Err: fmt.Errorf("is a directory: %w", ErrExist)}
 	case err == nil && !replace:
 		return &PathError{Op: op, Path: name, Err: ErrExist}
-	case err == nil:
+	case errors.Is(err, ErrNotFound) && replace:
+		return &PathError{Op: op, Path: name, Err: ErrNotFound}
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return &PathError{Op: op, Path: name, Err: err}
+	}
+	// Check the space before changing anything, counting the clusters a
+	// replaced file gives back and one for directory growth.
+	cs := d.vol.bpb.ClusterSize()
+	free := int64(d.vol.freeClusters())
+	if e != nil && e.cluster != 0 {
+		old, err := d.vol.chain(e.cluster, nil)
+		if err != nil {
+			return err
+		}
+		free += int64(len(old))
+	}
+	missing := int64(strings.Count(p, "/")) // parent directories, at most
+	if need := max(1, (size+cs-1)/cs) + 1 + missing; need > free {
+		return &PathError{Op: op, Path: name, Err: fmt.Errorf("%d bytes need %d clusters, %d are free: %w", size, need, free, ErrNoSpace)}
+	}
+	if e != nil {
 		if err := d.remove(p, e); err != nil {
 			return err
 		}
-	case errors.Is(err, ErrNotFound) && replace:
-		return &PathError{Op: op, Path: name, Err: ErrNotFound}
-	case !errors.Is(err, ErrNotFound):
-		return &PathError{Op: op, Path: name, Err: err}
 	}
 	if err := d.mkdirAll(path.Dir(p)); err != nil {
 		return err
-	}
-	cs := d.vol.bpb.ClusterSize()
-	if need, free := max(1, (size+cs-1)/cs)+1, int64(d.vol.freeClusters()); need > free {
-		return &PathError{Op: op, Path: name, Err: fmt.Errorf("%d bytes need %d clusters, %d are free: %w", size, need, free, ErrNoSpace)}
 	}
 	f, err := d.gfs.OpenFile(p, os.O_CREATE|os.O_RDWR)
 	if err != nil {

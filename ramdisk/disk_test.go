@@ -417,3 +417,21 @@ func TestSaveOverSourceAfterManyEdits(t *testing.T) {
 	checkDisk(t, img, want, nil)
 	require.NotEmpty(t, want)
 }
+
+// A replace that does not fit fails before the old file is removed.
+func TestReplaceNoSpaceKeepsFile(t *testing.T) {
+	d, err := ramdisk.BuildDisk(toFiles(map[string][]byte{"a.bin": randBytes(70, 1<<20)}), &ramdisk.DiskOptions{Size: 8 << 20})
+	require.NoError(t, err)
+	err = d.ReplaceFile("a.bin", bytes.NewReader(make([]byte, 9<<20)), 9<<20)
+	require.ErrorIs(t, err, ramdisk.ErrNoSpace)
+	got, err := fs.ReadFile(d, "a.bin")
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(randBytes(70, 1<<20), got))
+	// Replacing with a file that only fits once the old one is gone works.
+	free := d.FreeBytes()
+	big := randBytes(71, int(free)+512<<10)
+	require.NoError(t, d.ReplaceFile("a.bin", bytes.NewReader(big), int64(len(big))))
+	got, err = fs.ReadFile(d, "a.bin")
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(big, got))
+}

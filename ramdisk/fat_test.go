@@ -228,3 +228,40 @@ func TestGeometryCHS(t *testing.T) {
 	assert.Equal(t, ramdisk.Geometry{Heads: 64, SectorsPerTrack: 32}, ramdisk.DefaultGeometry(131072))
 	assert.Equal(t, ramdisk.Geometry{Heads: 255, SectorsPerTrack: 63}, ramdisk.DefaultGeometry(4<<21))
 }
+
+// The two go-diskfs defects fsck.fat reports, checked on the bytes: the
+// ".." entry of a first-level FAT32 directory names cluster 0, and a
+// zero-length file has no cluster.
+func TestDotDotAndEmptyFile(t *testing.T) {
+	d, err := ramdisk.BuildDisk([]ramdisk.File{ramdisk.FileBytes("dir/sub/x", []byte("x")), ramdisk.FileBytes("empty", nil)}, &ramdisk.DiskOptions{Size: 40 << 20})
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	_, err = d.WriteTo(&buf)
+	require.NoError(t, err)
+	b := d.BPB()
+	require.Equal(t, ramdisk.FAT32, b.Type)
+	img := buf.Bytes()
+	part := int(d.ImageOffset())
+	cs := int(b.ClusterSize())
+	data := part + int(b.FirstDataSector)*512
+	cl := func(e []byte) uint32 {
+		return uint32(binary.LittleEndian.Uint16(e[26:])) | uint32(binary.LittleEndian.Uint16(e[20:]))<<16
+	}
+	entry := func(dirCluster uint32, short string) []byte {
+		dir := img[data+int(dirCluster-2)*cs:][:cs]
+		for i := 0; i < cs; i += 32 {
+			if string(dir[i:i+11]) == short {
+				return dir[i : i+32]
+			}
+		}
+		t.Fatalf("no %q in cluster %d", short, dirCluster)
+		return nil
+	}
+	dirE := entry(b.RootCluster, "DIR        ")
+	assert.Equal(t, uint32(0), cl(entry(cl(dirE), "..         ")), "'..' of a first-level directory")
+	subE := entry(cl(dirE), "SUB        ")
+	assert.Equal(t, cl(dirE), cl(entry(cl(subE), "..         ")), "'..' of a second-level directory")
+	emptyE := entry(b.RootCluster, "EMPTY      ")
+	assert.Zero(t, cl(emptyE), "zero-length file has no cluster")
+	assert.Zero(t, binary.LittleEndian.Uint32(emptyE[28:]))
+}

@@ -60,13 +60,22 @@ func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
 	if int64(len(p)) > o.size-off {
 		p, eof = p[:o.size-off], io.EOF
 	}
-	if err := o.readChunks(p, off); err != nil {
-		return 0, err
+	if !o.coveredByFill(off, int64(len(p))) {
+		if err := o.readChunks(p, off); err != nil {
+			return 0, err
+		}
 	}
 	if err := o.applyFills(p, off); err != nil {
 		return 0, err
 	}
 	return len(p), eof
+}
+
+// coveredByFill reports whether one fill covers all of [off, off+n), so
+// that the bytes under it need not be read.
+func (o *overlay) coveredByFill(off, n int64) bool {
+	i := sort.Search(len(o.fills), func(i int) bool { return o.fills[i].off+o.fills[i].n > off })
+	return i < len(o.fills) && o.fills[i].off <= off && o.fills[i].off+o.fills[i].n >= off+n
 }
 
 func (o *overlay) readChunks(p []byte, off int64) error {

@@ -59,8 +59,19 @@ func (r *sdiRecord) reserved() []byte { return r[40:][:24] }
 
 func le64(b []byte) uint64       { return binary.LittleEndian.Uint64(b) }
 func put64(b []byte, v uint64)   { binary.LittleEndian.PutUint64(b, v) }
-func allZero(b []byte) bool      { return len(bytes.TrimLeft(b, "\x00")) == 0 }
 func alignUp(n, a uint64) uint64 { return (n + a - 1) / a * a }
+
+// allZero reports whether b holds only zero bytes.
+func allZero(b []byte) bool {
+	for len(b) > 0 {
+		k := min(len(b), len(zeroBlock))
+		if !bytes.Equal(b[:k], zeroBlock[:k]) {
+			return false
+		}
+		b = b[k:]
+	}
+	return true
+}
 
 // byteSum is the SDI checksum rule: the sum of the bytes modulo 256.
 func byteSum(b []byte) (s byte) {
