@@ -31,9 +31,14 @@ func (h *Hive) bigSegments(off uint32, size uint32) ([]uint32, uint32, error) {
 		return nil, 0, cellErr(list, "db segment list", "%d segments exceed the cell", count)
 	}
 	segs := make([]uint32, count)
-	left := size
 	for i := range segs {
 		segs[i] = le32(lc[4*i:])
+	}
+	if dup, ok := h.firstDuplicate(segs); ok {
+		return nil, 0, cellErr(list, "db segment list", "segment %#x listed twice", int64(dup)+binsStart)
+	}
+	left := size
+	for i := range segs {
 		sc, err := h.cell(segs[i], "db segment")
 		if err != nil {
 			return nil, 0, err

@@ -20,6 +20,7 @@ func (h *Hive) clone() *Hive {
 	}
 	c.listSorted = maps.Clone(h.listSorted)
 	c.skByDesc = nil
+	c.scratch = nil
 	return &c
 }
 

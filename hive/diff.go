@@ -120,48 +120,74 @@ func (d *differ) keys(path string, a, b *Key, depth int) error {
 	if err := d.values(path, a, b); err != nil {
 		return err
 	}
-	sa, err := subkeyMap(a)
+	sa, err := subkeyList(a)
 	if err != nil {
 		return err
 	}
-	sb, err := subkeyMap(b)
+	sb, err := subkeyList(b)
 	if err != nil {
 		return err
 	}
-	for _, ka := range sa.order {
-		kb, ok := sb.m[foldKey(ka.Name())]
-		p := joinPath(path, ka.Name())
-		if !ok {
-			d.out = append(d.out, Difference{Kind: KeyOnlyInA, Path: p})
-			continue
-		}
-		if err := d.keys(p, ka, kb, depth+1); err != nil {
+	pairs, onlyA, onlyB := matchNames(names(sa), names(sb))
+	for _, p := range pairs {
+		ka, kb := sa[p[0]], sb[p[1]]
+		if err := d.keys(joinPath(path, ka.Name()), ka, kb, depth+1); err != nil {
 			return err
 		}
 	}
-	for _, kb := range sb.order {
-		if _, ok := sa.m[foldKey(kb.Name())]; !ok {
-			d.out = append(d.out, Difference{Kind: KeyOnlyInB, Path: joinPath(path, kb.Name())})
-		}
+	for _, i := range onlyA {
+		d.out = append(d.out, Difference{Kind: KeyOnlyInA, Path: joinPath(path, sa[i].Name())})
+	}
+	for _, j := range onlyB {
+		d.out = append(d.out, Difference{Kind: KeyOnlyInB, Path: joinPath(path, sb[j].Name())})
 	}
 	return nil
 }
 
-type keyIndex struct {
-	order []*Key
-	m     map[string]*Key
+func names(ks []*Key) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.Name()
+	}
+	return out
 }
 
-func subkeyMap(k *Key) (keyIndex, error) {
-	idx := keyIndex{m: map[string]*Key{}}
+// matchNames pairs equal names (case-insensitive) of a and b; a name that
+// occurs several times (only in damaged hives) pairs by occurrence order.
+func matchNames(a, b []string) (pairs [][2]int, onlyA, onlyB []int) {
+	idx := map[string][]int{}
+	for j, n := range b {
+		k := foldKey(n)
+		idx[k] = append(idx[k], j)
+	}
+	used := make([]bool, len(b))
+	for i, n := range a {
+		k := foldKey(n)
+		if js := idx[k]; len(js) > 0 {
+			pairs = append(pairs, [2]int{i, js[0]})
+			used[js[0]] = true
+			idx[k] = js[1:]
+			continue
+		}
+		onlyA = append(onlyA, i)
+	}
+	for j := range b {
+		if !used[j] {
+			onlyB = append(onlyB, j)
+		}
+	}
+	return pairs, onlyA, onlyB
+}
+
+func subkeyList(k *Key) ([]*Key, error) {
+	var out []*Key
 	for c, err := range k.Subkeys() {
 		if err != nil {
-			return idx, err
+			return nil, err
 		}
-		idx.order = append(idx.order, c)
-		idx.m[foldKey(c.Name())] = c
+		out = append(out, c)
 	}
-	return idx, nil
+	return out, nil
 }
 
 func describe(t ValueType, data []byte) string {
@@ -182,9 +208,9 @@ func (d *differ) values(path string, a, b *Key) error {
 		t    ValueType
 		data []byte
 	}
-	read := func(k *Key) ([]val, map[string]int, error) {
+	read := func(k *Key) ([]val, []string, error) {
 		var vs []val
-		m := map[string]int{}
+		var ns []string
 		for v, err := range k.Values() {
 			if err != nil {
 				return nil, nil, err
@@ -193,26 +219,22 @@ func (d *differ) values(path string, a, b *Key) error {
 			if err != nil {
 				return nil, nil, err
 			}
-			m[foldKey(v.Name())] = len(vs)
 			vs = append(vs, val{v.Name(), v.Type(), data})
+			ns = append(ns, v.Name())
 		}
-		return vs, m, nil
+		return vs, ns, nil
 	}
-	va, ma, err := read(a)
+	va, na, err := read(a)
 	if err != nil {
 		return err
 	}
-	vb, mb, err := read(b)
+	vb, nb, err := read(b)
 	if err != nil {
 		return err
 	}
-	for _, x := range va {
-		j, ok := mb[foldKey(x.name)]
-		if !ok {
-			d.out = append(d.out, Difference{Kind: ValueOnlyInA, Path: path, Value: x.name, A: describe(x.t, x.data)})
-			continue
-		}
-		y := vb[j]
+	pairs, onlyA, onlyB := matchNames(na, nb)
+	for _, p := range pairs {
+		x, y := va[p[0]], vb[p[1]]
 		switch {
 		case x.t != y.t:
 			d.out = append(d.out, Difference{Kind: TypeDiffers, Path: path, Value: x.name, A: describe(x.t, x.data), B: describe(y.t, y.data)})
@@ -220,10 +242,13 @@ func (d *differ) values(path string, a, b *Key) error {
 			d.out = append(d.out, Difference{Kind: DataDiffers, Path: path, Value: x.name, A: describe(x.t, x.data), B: describe(y.t, y.data)})
 		}
 	}
-	for _, y := range vb {
-		if _, ok := ma[foldKey(y.name)]; !ok {
-			d.out = append(d.out, Difference{Kind: ValueOnlyInB, Path: path, Value: y.name, B: describe(y.t, y.data)})
-		}
+	for _, i := range onlyA {
+		x := va[i]
+		d.out = append(d.out, Difference{Kind: ValueOnlyInA, Path: path, Value: x.name, A: describe(x.t, x.data)})
+	}
+	for _, j := range onlyB {
+		y := vb[j]
+		d.out = append(d.out, Difference{Kind: ValueOnlyInB, Path: path, Value: y.name, B: describe(y.t, y.data)})
 	}
 	return nil
 }

@@ -185,3 +185,5 @@ func cellOffsets(t *testing.T, b []byte) map[string][]int64 {
 	}
 	return out
 }
+
+func readFileErr(p string) ([]byte, error) { return os.ReadFile(p) }

@@ -35,6 +35,7 @@ type Hive struct {
 	modified bool // cells changed since open or the last write: bump sequence numbers
 	fixHdr   bool // header fields must be recomputed on write (after replay)
 
+	scratch    bitset              // cleared after each use: duplicate detection
 	listSorted map[uint32]bool     // top-level subkey list offset → verified sorted
 	skByDesc   map[string][]uint32 // security descriptor bytes → sk cells (built lazily)
 }

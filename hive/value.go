@@ -71,7 +71,41 @@ func (h *Hive) valueList(k uint32) ([]uint32, error) {
 	for i := range out {
 		out[i] = le32(c[4*i:])
 	}
+	if dup, ok := h.firstDuplicate(out); ok {
+		return nil, cellErr(lo, "value list", "value %#x listed twice", int64(dup)+binsStart)
+	}
 	return out, nil
+}
+
+// firstDuplicate reports an offset that occurs twice in offs, using a
+// scratch bitset so that no allocation depends on the count.
+func (h *Hive) firstDuplicate(offs []uint32) (uint32, bool) {
+	if len(offs) < 2 {
+		return 0, false
+	}
+	if len(h.scratch)*64 < int(h.binsLen/8) {
+		h.scratch = newBitset(int(h.binsLen / 8))
+	}
+	stop := len(offs)
+	for i, o := range offs {
+		if o >= h.binsLen {
+			continue // reported when the cell is read
+		}
+		if h.scratch.get(o >> 3) {
+			stop = i
+			break
+		}
+		h.scratch.set(o >> 3)
+	}
+	for _, o := range offs[:stop] {
+		if o < h.binsLen {
+			h.scratch.clear(o >> 3)
+		}
+	}
+	if stop < len(offs) {
+		return offs[stop], true
+	}
+	return 0, false
 }
 
 // findValue returns the index and vk offset of the value of k named target
@@ -104,6 +138,9 @@ func (h *Hive) appendData(dst []byte, off uint32, v vkCell) ([]byte, error) {
 	}
 	if int64(size) > h.lim.MaxValueSize {
 		return dst, limitErr(off, "vk cell", "data size %d exceeds MaxValueSize", size)
+	}
+	if size > h.binsLen {
+		return dst, cellErr(off, "vk cell", "data size %d exceeds the hive bins", size)
 	}
 	doff := le32(v.dataOff())
 	c, err := h.cell(doff, "value data")

@@ -1,0 +1,211 @@
+package hive_test
+
+import (
+	"bytes"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/winbootkit/winbootkit/hive"
+	"github.com/winbootkit/winbootkit/internal/testutil"
+)
+
+// typedErr reports whether err wraps one of the package's sentinels.
+func typedErr(err error) bool {
+	for _, s := range []error{hive.ErrFormat, hive.ErrLimit, hive.ErrUnsupported, hive.ErrChecksum, hive.ErrNotFound, hive.ErrInvalid, hive.ErrReplay, hive.ErrExists} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// walkAll reads every key, value, class and security descriptor; it
+// returns the first error.
+func walkAll(h *hive.Hive) error {
+	return h.Root().Walk(func(_ string, k *hive.Key) error {
+		if _, err := k.Class(); err != nil {
+			return err
+		}
+		if _, err := k.Security(); err != nil {
+			return err
+		}
+		for v, err := range k.Values() {
+			if err != nil {
+				return err
+			}
+			if _, err := v.Data(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// fuzzSeeds returns the fixture hives and hives built here.
+func fuzzSeeds(f *testing.F) [][]byte {
+	var seeds [][]byte
+	for _, p := range testutil.Fixtures(f, "hive", "*") {
+		if !strings.Contains(filepath.Base(p), ".log") {
+			seeds = append(seeds, readFileTB(f, p))
+		}
+	}
+	for _, p := range testutil.Fixtures(f, "bcd", "*.bcd") {
+		seeds = append(seeds, readFileTB(f, p))
+	}
+	for _, minor := range []uint32{hive.Version13, hive.Version15} {
+		h, err := hive.New("ROOT", minor, nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for i, p := range []string{`A\B\C`, `A\D`, `Ключ`} {
+			if err := h.SetRawValue(p, "v", uint32(hive.Binary), bytes.Repeat([]byte{byte(i)}, 8500*i+3)); err != nil {
+				f.Fatal(err)
+			}
+		}
+		seeds = append(seeds, h.Bytes())
+	}
+	return seeds
+}
+
+// FuzzOpen parses arbitrary bytes as a hive. Errors must be typed; where
+// parsing succeeds, the io.ReaderAt path agrees, an unedited write returns
+// the input, the whole tree walks and Check runs, the written hive reopens
+// with the same content, and an edit either fails cleanly or gives a hive
+// that reopens with the edit in it.
+func FuzzOpen(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		// Large seeds make every minimization step slow; the big fixtures
+		// are covered by the unit tests.
+		if len(s) <= 64<<10 {
+			f.Add(s)
+		}
+	}
+	f.Fuzz(fuzzBody)
+}
+
+func fuzzBody(t *testing.T, b []byte) {
+	{
+		if len(b) > 4<<20 {
+			return
+		}
+		h, err := hive.Parse(b, nil)
+		h2, err2 := hive.OpenReader(bytes.NewReader(b), int64(len(b)), nil)
+		if (err == nil) != (err2 == nil) {
+			t.Fatalf("Parse and OpenReader disagree: %v / %v", err, err2)
+		}
+		if err != nil {
+			if !typedErr(err) {
+				t.Fatalf("untyped error: %v", err)
+			}
+			return
+		}
+		if h.Header() != h2.Header() {
+			t.Fatal("Parse and OpenReader headers differ")
+		}
+		if !bytes.Equal(h.Bytes(), b) {
+			t.Fatal("unedited write differs from the input")
+		}
+		walkErr := walkAll(h)
+		if walkErr != nil && !typedErr(walkErr) {
+			t.Fatalf("untyped walk error: %v", walkErr)
+		}
+		_ = h.Check()
+		var reg bytes.Buffer
+		if err := h.ExportReg(&reg, &hive.ExportOptions{UTF8: true}); err != nil && !typedErr(err) {
+			t.Fatalf("untyped export error: %v", err)
+		}
+		if walkErr == nil {
+			r, err := hive.Parse(h.Bytes(), nil)
+			if err != nil {
+				t.Fatalf("reopen: %v", err)
+			}
+			ds, err := hive.Diff(h.Root(), r.Root(), nil)
+			if err != nil || len(ds) > 0 {
+				t.Fatalf("reopened hive differs: %v %v", err, ds)
+			}
+		}
+		// An edit succeeds or fails with a typed error; when it succeeds
+		// the written hive reopens with the edit.
+		err = h.SetRawValue(`FuzzKey\Sub`, "FuzzValue", uint32(hive.Binary), []byte("fuzz"))
+		if err != nil {
+			if !typedErr(err) {
+				t.Fatalf("untyped edit error: %v", err)
+			}
+			return
+		}
+		r, err := hive.Parse(h.Bytes(), nil)
+		if err != nil {
+			t.Fatalf("edited hive does not reopen: %v", err)
+		}
+		typ, data, ok, err := r.RawValue(`FuzzKey\Sub`, "FuzzValue")
+		if err != nil || !ok || typ != uint32(hive.Binary) || string(data) != "fuzz" {
+			t.Fatalf("edit lost: %v %v %v %q", err, ok, typ, data)
+		}
+	}
+}
+
+// FuzzReplay replays arbitrary bytes as a transaction log against the
+// dirty NTUSER.DAT fixture: no panic, typed errors, and on an error the
+// hive is unchanged.
+func FuzzReplay(f *testing.F) {
+	primary := testutil.ReadFixture(f, "hive/regipy_transactions_NTUSER.DAT")
+	log1 := testutil.ReadFixture(f, "hive/regipy_transactions_ntuser.dat.log1")
+	log2 := testutil.ReadFixture(f, "hive/regipy_transactions_ntuser.dat.log2")
+	f.Add(log1[:min(len(log1), 64<<10)])
+	f.Add(log2)
+	f.Fuzz(func(t *testing.T, log []byte) {
+		h, err := hive.Parse(primary, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = h.Replay(log)
+		if err != nil {
+			if !typedErr(err) {
+				t.Fatalf("untyped error: %v", err)
+			}
+			if !bytes.Equal(h.Bytes(), primary) {
+				t.Fatal("failed replay changed the hive")
+			}
+			return
+		}
+		_ = h.Check()
+	})
+}
+
+// FuzzImportReg imports arbitrary text as a .reg file into a new hive: no
+// panic, typed errors, an unchanged hive on error, and a sound hive
+// otherwise.
+func FuzzImportReg(f *testing.F) {
+	f.Add([]byte("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\X]\r\n\"a\"=dword:00000001\r\n\"b\"=hex(7):61,00,00,00,00,00\r\n@=\"x\"\r\n[-HKEY_LOCAL_MACHINE\\X\\Y]\r\n"))
+	f.Add([]byte("REGEDIT4\n\n[\\]\n\n[\\K\\L]\n\"v\"=hex:01,\\\n  02\n\"w\"=-\n"))
+	f.Fuzz(func(t *testing.T, reg []byte) {
+		h, err := hive.New("ROOT", hive.Version15, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := h.Bytes()
+		if err := h.ImportReg(bytes.NewReader(reg), nil); err != nil {
+			if !typedErr(err) {
+				t.Fatalf("untyped error: %v", err)
+			}
+			if !bytes.Equal(h.Bytes(), before) {
+				t.Fatal("failed import changed the hive")
+			}
+			return
+		}
+		if ps := h.Check(); len(ps) > 0 {
+			t.Fatalf("imported hive has problems: %v", ps)
+		}
+	})
+}
+
+func readFileTB(tb testing.TB, p string) []byte {
+	tb.Helper()
+	b, err := readFileErr(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
