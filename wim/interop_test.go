@@ -253,6 +253,8 @@ func captureWIMs(tool string) (map[string]string, string) {
 		[]string{"capture", t1, p("check.wim"), "Checked", "--check"},
 		[]string{"append", t2, out["check.wim"], "Checked Two", "--check"},
 		[]string{"capture", t1, p("pipable.wim"), "Pipable", "--pipable"},
+		[]string{"capture", t2, p("empty.wim"), "Deleted"},
+		[]string{"delete", out["empty.wim"], "1"},
 		[]string{"split", out["none.wim"], filepath.Join(dir, "split.swm"), "0.03"})
 	for _, c := range cmds {
 		if _, errOut, err := testutil.RunErr(tool, c...); err != nil {

@@ -305,7 +305,11 @@ func OpenForEdit(name string, opts *ReadOptions) (*File, error) {
 	}
 	if err := f.editable(); err != nil {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if _, err := f.checkLayout(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return f, nil
 }
