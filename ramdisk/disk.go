@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -682,13 +683,13 @@ func (d *DiskImage) checkSpace(files []File) error {
 // written). Missing parent directories are created. It fails with ErrExist
 // if the path exists.
 func (d *DiskImage) AddFile(name string, r io.ReaderAt, size int64) error {
-	return d.put(name, r, size, false)
+	return d.atomically(func() error { return d.put(name, r, size, false) })
 }
 
 // ReplaceFile replaces an existing file's content with size bytes read from
 // r. It fails with ErrNotFound if the file does not exist.
 func (d *DiskImage) ReplaceFile(name string, r io.ReaderAt, size int64) error {
-	return d.put(name, r, size, true)
+	return d.atomically(func() error { return d.put(name, r, size, true) })
 }
 
 // Mkdir creates a directory and any missing parents.
@@ -700,7 +701,7 @@ func (d *DiskImage) Mkdir(name string) error {
 	if err := d.ensureFS(); err != nil {
 		return err
 	}
-	return d.mkdirAll(p)
+	return d.atomically(func() error { return d.mkdirAll(p) })
 }
 
 // Remove removes a file or an empty directory and frees its clusters.
@@ -716,7 +717,40 @@ func (d *DiskImage) Remove(name string) error {
 	if err := d.ensureFS(); err != nil {
 		return err
 	}
-	return d.remove(p, e)
+	return d.atomically(func() error { return d.remove(p, e) })
+}
+
+// atomically runs one edit; if it fails part-way (go-diskfs or a fix-up
+// returning an error after some bytes changed), every byte, fill and FAT
+// entry goes back to what it was, so a failed edit leaves the image as it
+// was before the call.
+func (d *DiskImage) atomically(edit func() error) error {
+	fills := slices.Clone(d.ov.fills)
+	edited, dirty := d.edited, d.dirty
+	d.ov.journal = map[int64]*[ovChunk]byte{}
+	err := edit()
+	journal := d.ov.journal
+	d.ov.journal = nil
+	if err == nil {
+		return nil
+	}
+	for ci, old := range journal {
+		if old == nil {
+			delete(d.ov.chunks, ci)
+		} else {
+			d.ov.chunks[ci] = old
+		}
+	}
+	d.ov.fills, d.edited, d.dirty = fills, edited, dirty
+	if lerr := d.vol.loadFAT(); lerr != nil {
+		return errors.Join(err, lerr)
+	}
+	if d.gfs != nil {
+		if rerr := d.reloadFS(); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
+	return err
 }
 
 func (d *DiskImage) put(name string, r io.ReaderAt, size int64, replace bool) error {

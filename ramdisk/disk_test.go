@@ -3,6 +3,7 @@ package ramdisk_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -434,4 +435,45 @@ func TestReplaceNoSpaceKeepsFile(t *testing.T) {
 	got, err = fs.ReadFile(d, "a.bin")
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(big, got))
+}
+
+// An edit that go-diskfs fails part-way is rolled back: the image writes
+// the same bytes as before the call and stays editable.
+func TestFailedEditRollsBack(t *testing.T) {
+	build := func() *ramdisk.DiskImage {
+		d, err := ramdisk.BuildDisk(toFiles(map[string][]byte{"a/b.txt": []byte("b")}), &ramdisk.DiskOptions{Size: 10 << 20, ModTime: fixedTime()})
+		require.NoError(t, err)
+		return d
+	}
+	image := func(d *ramdisk.DiskImage) []byte {
+		var buf bytes.Buffer
+		_, err := d.WriteTo(&buf)
+		require.NoError(t, err)
+		return buf.Bytes()
+	}
+	name := func(i int) string { return fmt.Sprintf("a long file name number %03d.txt", i) }
+	// The FAT16 root directory holds 512 entries and each long name takes
+	// four: find the add that go-diskfs fails (after allocating a cluster).
+	d := build()
+	n := -1
+	for i := range 400 {
+		if err := d.AddFile(name(i), bytes.NewReader([]byte("x")), 1); err != nil {
+			n = i
+			break
+		}
+	}
+	require.Positive(t, n, "the root directory fills up")
+
+	d = build()
+	for i := range n {
+		require.NoError(t, d.AddFile(name(i), bytes.NewReader([]byte("x")), 1))
+	}
+	before := image(d)
+	require.Error(t, d.AddFile(name(n), bytes.NewReader([]byte("x")), 1))
+	assert.Equal(t, "", testutil.HexDiff(before, image(d)), "rolled back")
+	require.NoError(t, d.Remove("a/b.txt"))
+	require.NoError(t, d.AddFile("a/c.txt", bytes.NewReader([]byte("c")), 1))
+	got, err := fs.ReadFile(d, "a/c.txt")
+	require.NoError(t, err)
+	assert.Equal(t, "c", string(got))
 }

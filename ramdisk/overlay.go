@@ -25,6 +25,9 @@ type overlay struct {
 	chunks map[int64]*[ovChunk]byte
 	fills  []fill // sorted by off, non-overlapping
 	pos    int64  // for Read/Seek (go-diskfs's backend.File contract)
+	// journal, while an edit runs, holds the state of each chunk before
+	// its first write (nil: the chunk did not exist), for rollback.
+	journal map[int64]*[ovChunk]byte
 }
 
 const ovChunk = 4096
@@ -146,6 +149,16 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 		in := off % ovChunk
 		k := min(int64(len(p)), ovChunk-in)
 		c := o.chunks[ci]
+		if o.journal != nil {
+			if _, saved := o.journal[ci]; !saved {
+				if c != nil {
+					cp := *c
+					o.journal[ci] = &cp
+				} else {
+					o.journal[ci] = nil
+				}
+			}
+		}
 		if c == nil {
 			c = new([ovChunk]byte)
 			base := ci * ovChunk
