@@ -1,0 +1,301 @@
+package hive
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/winbootkit/winbootkit/internal/testutil"
+)
+
+// craft builds a hive with the package, lets damage change its buffer, and
+// returns the file (with a valid base block, so the damage is reached).
+func craft(t *testing.T, minor uint32, build func(h *Hive), damage func(h *Hive)) []byte {
+	t.Helper()
+	h, err := New("ROOT", minor, &Options{Limits: Limits{MaxDepth: 5000}})
+	require.NoError(t, err)
+	build(h)
+	damage(h)
+	return h.Bytes()
+}
+
+func keyOff(t *testing.T, h *Hive, path string) uint32 {
+	t.Helper()
+	k, err := h.OpenKey(path)
+	require.NoError(t, err)
+	return k.off
+}
+
+func typed(err error) bool {
+	for _, s := range []error{ErrFormat, ErrLimit, ErrUnsupported, ErrChecksum, ErrNotFound, ErrInvalid, ErrReplay, ErrExists} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// exercise runs everything a caller might do with an untrusted hive and
+// returns the bytes allocated meanwhile, and whether reading or checking
+// found trouble. Errors must be typed.
+func exercise(t *testing.T, b []byte) (alloc uint64, trouble bool) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h, err := Parse(b, nil)
+		if err != nil {
+			assert.True(t, typed(err), "untyped: %v", err)
+			trouble = true
+			return
+		}
+		check := func(what string, err error) {
+			if err != nil {
+				assert.True(t, typed(err), "%s: untyped: %v", what, err)
+			}
+		}
+		walkErr := h.Root().Walk(func(_ string, k *Key) error {
+			if _, err := k.Class(); err != nil {
+				return err
+			}
+			if _, err := k.Security(); err != nil {
+				return err
+			}
+			for v, err := range k.Values() {
+				if err != nil {
+					return err
+				}
+				if _, err := v.Data(); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		check("walk", walkErr)
+		trouble = walkErr != nil || len(h.Check()) > 0 || len(h.Warnings()) > 0
+		check("export", h.ExportReg(io.Discard, nil))
+		_, err = Diff(h.Root(), h.Root(), nil)
+		check("diff", err)
+		check("set", h.SetRawValue(`X\Y`, "v", uint32(Binary), []byte("data")))
+		_ = h.Bytes()
+		names, err := h.Root().SubkeyNames()
+		check("names", err)
+		for _, n := range names {
+			check("delete", h.DeleteKey(n))
+		}
+		_ = h.Check()
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("hostile input hangs")
+	}
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, trouble
+}
+
+const maxAlloc = 64 << 20
+
+// Crafted hostile hives: no panic, no hang, typed errors, and less than
+// 64 MiB allocated for inputs of at most 1 MiB.
+func TestHostileInputs(t *testing.T) {
+	tree := func(h *Hive) {
+		for _, p := range []string{`A\B\C`, `A\D`, `E`} {
+			require.NoError(t, h.SetRawValue(p, "v", uint32(String), EncodeString("value of "+p)))
+		}
+	}
+	wide := func(h *Hive) {
+		tree(h)
+		k, err := h.Root().CreateKey("Wide")
+		require.NoError(t, err)
+		for i := range 1200 {
+			_, err := k.CreateKey(fmt.Sprintf("k%04d", i))
+			require.NoError(t, err)
+		}
+	}
+	big := func(h *Hive) {
+		tree(h)
+		require.NoError(t, h.SetRawValue("Big", "blob", uint32(Binary), bytes.Repeat([]byte{7}, 60000)))
+	}
+	firstEntry := func(h *Hive, k uint32) int {
+		return binsStart + int(le32(h.nkAt(k).subList())) + 4 + 4
+	}
+	tests := []struct {
+		name   string
+		minor  uint32
+		build  func(h *Hive)
+		damage func(t *testing.T, h *Hive)
+		sound  bool // the input is a valid hive, only an unusual one
+	}{
+		{"subkey list cycles to an ancestor", 5, tree, func(t *testing.T, h *Hive) {
+			b := keyOff(t, h, `A\B`)
+			put32(h.buf[firstEntry(h, b):], keyOff(t, h, "A"))
+		}, false},
+		{"key is its own parent", 5, tree, func(t *testing.T, h *Hive) {
+			a := keyOff(t, h, "A")
+			put32(h.nkAt(a).parent(), a)
+			put32(h.buf[firstEntry(h, a):], a)
+		}, false},
+		{"root listed as a subkey", 5, tree, func(t *testing.T, h *Hive) {
+			put32(h.buf[firstEntry(h, keyOff(t, h, "A")):], h.root)
+		}, false},
+		{"ri inside ri", 5, wide, func(t *testing.T, h *Hive) {
+			w := keyOff(t, h, "Wide")
+			ri := le32(h.nkAt(w).subList())
+			require.Equal(t, "ri", string(h.cellAt(ri)[:2]))
+			put32(h.cellAt(ri)[4:], ri)
+		}, false},
+		{"ri leaf shared by two entries", 3, wide, func(t *testing.T, h *Hive) {
+			ri := le32(h.nkAt(keyOff(t, h, "Wide")).subList())
+			put32(h.cellAt(ri)[8:], le32(h.cellAt(ri)[4:]))
+		}, false},
+		{"counts larger than their cells", 5, tree, func(t *testing.T, h *Hive) {
+			put32(h.nkAt(h.root).nSub(), 0xFFFFFFFF)
+			a := keyOff(t, h, "A")
+			put32(h.nkAt(a).nVal(), 0x3FFFFFFF)
+			c := keyOff(t, h, `A\B\C`)
+			put32(h.nkAt(c).nVal(), 0xFFFFFFFF)
+			l := le32(h.nkAt(a).subList())
+			put16(h.cellAt(l)[2:], 0xFFFF)
+		}, false},
+		{"name and class lengths beyond their cells", 5, tree, func(t *testing.T, h *Hive) {
+			e, d, c := keyOff(t, h, "E"), keyOff(t, h, `A\D`), keyOff(t, h, `A\B\C`)
+			list, _ := h.valueList(c)
+			put16(h.nkAt(e).nameLen(), 0xFFFF)
+			put16(h.nkAt(d).classLen(), 0xFFFF)
+			put32(h.nkAt(d).class(), le32(h.nkAt(d).valList()))
+			put16(vkCell(h.cellAt(list[0])).nameLen(), 0xFFFF)
+		}, false},
+		{"db segments outside the file", 5, big, func(t *testing.T, h *Hive) {
+			v, _ := h.Root().Subkey("Big")
+			list, _ := h.valueList(v.off)
+			db := le32(vkCell(h.cellAt(list[0])).dataOff())
+			segs := le32(h.cellAt(db)[4:])
+			put32(h.cellAt(segs)[0:], 0x7FFFFFF8)
+			put32(h.cellAt(segs)[4:], 0xFFFFFFF0)
+		}, false},
+		{"db repeats one segment, claims 1 GiB", 5, big, func(t *testing.T, h *Hive) {
+			v, _ := h.Root().Subkey("Big")
+			list, _ := h.valueList(v.off)
+			vk := vkCell(h.cellAt(list[0]))
+			put32(vk.dataSize(), 0xFFFF*maxSegment)
+			db := le32(vk.dataOff())
+			put16(h.cellAt(db)[2:], 0xFFFF)
+			segs := le32(h.cellAt(db)[4:])
+			first := le32(h.cellAt(segs))
+			for i := range len(h.cellAt(segs)) / 4 {
+				put32(h.cellAt(segs)[4*i:], first)
+			}
+		}, false},
+		{"value data size near 2 GiB", 5, tree, func(t *testing.T, h *Hive) {
+			list, _ := h.valueList(keyOff(t, h, "E"))
+			put32(vkCell(h.cellAt(list[0])).dataSize(), 0x7FFFFFF0)
+		}, false},
+		{"one value listed 60,000 times", 5, func(h *Hive) {
+			tree(h)
+			require.NoError(t, h.SetRawValue("Many", "v", uint32(Binary), bytes.Repeat([]byte{1}, 8000)))
+			k, _ := h.Root().Subkey("Many")
+			n := h.nkAt(k.off)
+			vk := le32(h.cellAt(le32(n.valList())))
+			lo, err := h.alloc(4 * 60000)
+			require.NoError(t, err)
+			for i := range 60000 {
+				put32(h.cellAt(lo)[4*i:], vk)
+			}
+			n = h.nkAt(k.off)
+			require.NoError(t, h.free(le32(n.valList())))
+			n = h.nkAt(k.off)
+			put32(n.valList(), lo)
+			put32(n.nVal(), 60000)
+		}, func(*testing.T, *Hive) {}, false},
+		{"security list loops", 5, func(h *Hive) {
+			tree(h)
+			k, _ := h.OpenKey("E")
+			sd := DefaultSecurityDescriptor()
+			sd[len(sd)-1] = 19 // group S-1-5-19: another descriptor
+			require.NoError(t, k.SetSecurity(sd))
+		}, func(t *testing.T, h *Hive) {
+			rs := le32(h.nkAt(h.root).security())
+			put32(skCell(h.cellAt(rs)).flink(), rs)
+		}, false},
+		{"hive bins size beyond the file", 5, tree, func(t *testing.T, h *Hive) {
+			h.finish()
+			put32(h.base().binsSize(), 0x7FFFF000)
+			put32(h.base().checksum(), h.base().computeChecksum())
+		}, false},
+		{"keys nested 2,000 deep", 5, func(h *Hive) {
+			k := h.Root()
+			for range 2000 {
+				var err error
+				k, err = k.CreateKey("d")
+				require.NoError(t, err)
+			}
+		}, func(*testing.T, *Hive) {}, false},
+		{"1 MiB of 8-byte free cells", 5, func(h *Hive) {
+			tree(h)
+			_, err := h.grow(1000 * 1024)
+			require.NoError(t, err)
+		}, func(t *testing.T, h *Hive) {
+			off := h.binsLen - 1000*1024 - 4096 + hbinHeaderSize
+			for off&4095 != hbinHeaderSize {
+				off++
+			}
+			end := h.binEnd(off)
+			for c := off; c < end; c += 8 {
+				put32(h.buf[binsStart+int(c):], 8)
+			}
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := craft(t, tt.minor, tt.build, func(h *Hive) { tt.damage(t, h) })
+			require.LessOrEqual(t, len(b), 1<<20, "input larger than 1 MiB")
+			got, trouble := exercise(t, b)
+			assert.Less(t, got, uint64(maxAlloc), "allocated %d bytes", got)
+			assert.Equal(t, !tt.sound, trouble, "damage found by reading or Check")
+		})
+	}
+}
+
+// A log entry that claims a 2 GiB hive (with valid hashes) is refused
+// without allocating it.
+func TestHostileLog(t *testing.T) {
+	primary := testutil.ReadFixture(t, "hive/regipy_transactions_NTUSER.DAT")
+	log1 := testutil.ReadFixture(t, "hive/regipy_transactions_ntuser.dat.log1")
+	log := append([]byte(nil), log1[:512]...)
+	e := make([]byte, 1024)
+	copy(e, sigHvLE)
+	put32(e[4:], 1024)
+	put32(e[12:], le32(primary[8:])) // the expected sequence number
+	put32(e[16:], 0x7FFFF000)        // hive bins data size
+	put32(e[20:], 1)
+	put32(e[40:], 0x7FFFE000) // one page near the end of the claimed size
+	put32(e[44:], 512)
+	binary.LittleEndian.PutUint64(e[24:], marvin32(marvinSeed, e[hvleHeader:]))
+	binary.LittleEndian.PutUint64(e[32:], marvin32(marvinSeed, e[:32]))
+	log = append(log, e...)
+	require.LessOrEqual(t, len(primary), 1<<20)
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	h, err := Parse(primary, nil)
+	require.NoError(t, err)
+	_, err = h.Replay(log)
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, ErrReplay)
+	assert.True(t, strings.Contains(err.Error(), "more than the log supplies"), err.Error())
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(maxAlloc))
+	assert.Equal(t, primary, h.Bytes())
+}
