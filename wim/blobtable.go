@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 )
 
 // blobEntrySize is the on-disk size of a blob table entry:
@@ -148,6 +149,7 @@ type blobTable struct {
 	solid    []SolidResource
 	metadata []int // entry index for each image, in table order
 	warnings []Warning
+	runEnds  []uint64 // cumulative uncompressed ends of the current solid run's resources
 }
 
 // parseBlobTable decodes the table in buf (read from file offset off) the
@@ -311,28 +313,47 @@ func (t *blobTable) loadSolidRun(buf []byte, i int, off int64, h *Header, r io.R
 	if len(t.solid) == start {
 		return 0, 0, formatErr(off+int64(i*blobEntrySize), "blob table", ErrFormat, "entry %d: solid run without a solid resource entry", i)
 	}
+	// Cumulative ends of the run's resources in the logical offset space;
+	// a sum that overflows saturates, so nothing beyond it can fit.
+	t.runEnds = t.runEnds[:0]
+	var cum uint64
+	for _, s := range t.solid[start:] {
+		var ok bool
+		if cum, ok = addOK(cum, s.UncompressedSize); !ok {
+			cum = ^uint64(0)
+		}
+		t.runEnds = append(t.runEnds, cum)
+	}
 	return start, len(t.solid), nil
 }
 
 // assignSolid places a solid blob in the resources of its run. Its offset
 // counts from the start of the run's first resource, as if the run's
-// resources were one (what WIMGAPI expects).
+// resources were one (what WIMGAPI expects): it belongs to the first
+// resource whose cumulative end covers it, found by binary search over the
+// run's cumulative sizes (t.runEnds).
 func (t *blobTable) assignSolid(e *BlobEntry, start, end int, eoff int64) error {
 	off := e.Resource.Offset
-	for k := start; k < end; k++ {
-		s := &t.solid[k]
-		if off+e.Size >= off && off+e.Size <= s.UncompressedSize {
-			e.Solid = k
-			e.OffsetInResource = off
-			return nil
+	last, ok := addOK(off, e.Size)
+	if ok {
+		k := sort.Search(end-start, func(k int) bool { return t.runEnds[k] >= last })
+		if k < end-start {
+			base := uint64(0)
+			if k > 0 {
+				base = t.runEnds[k-1]
+			}
+			if off >= base {
+				e.Solid = start + k
+				e.OffsetInResource = off - base
+				return nil
+			}
 		}
-		if off < s.UncompressedSize {
-			break
-		}
-		off -= s.UncompressedSize
 	}
 	return formatErr(eoff, "blob table", ErrFormat, "solid blob at logical offset %d (size %d) fits in no solid resource of its run", e.Resource.Offset, e.Size)
 }
+
+// addOK returns a+b and whether it did not overflow.
+func addOK(a, b uint64) (uint64, bool) { return a + b, a+b >= a }
 
 // checkSolidRun rejects overlapping blobs inside a resource of the run, as
 // wimlib's validate_resource does.

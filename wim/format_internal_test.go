@@ -3,6 +3,7 @@ package wim
 import (
 	"encoding/binary"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -146,7 +147,7 @@ func TestXMLRoundTrip(t *testing.T) {
 // TestXMLEdits checks edits on elements written as empty-element tags and
 // the escaping of new text.
 func TestXMLEdits(t *testing.T) {
-	src := append([]byte{0xFF, 0xFE}, utf16le.Encode(`<WIM><IMAGE INDEX="1" /><!-- keep --></WIM>`)...)
+	src := append([]byte{0xFF, 0xFE}, utf16le.Encode(`<WIM><IMAGE INDEX="1" /><!-- keep --><UNKNOWN z="1"><B/>text</UNKNOWN></WIM>`)...)
 	d, err := parseXML(src, 0, DefaultLimits)
 	require.NoError(t, err)
 	imgs, err := d.imageElements(0, DefaultLimits)
@@ -156,7 +157,7 @@ func TestXMLEdits(t *testing.T) {
 	require.NoError(t, d.setProperty(imgs[0], steps, "19041"))
 	name, _ := parsePropertyPath("NAME")
 	require.NoError(t, d.setProperty(imgs[0], name, "a<b>&c\r\nd"))
-	want := append([]byte{0xFF, 0xFE}, utf16le.Encode(`<WIM><IMAGE INDEX="1" ><WINDOWS><VERSION><BUILD>19041</BUILD></VERSION></WINDOWS><NAME>a&lt;b&gt;&amp;c&#13;`+"\n"+`d</NAME></IMAGE><!-- keep --></WIM>`)...)
+	want := append([]byte{0xFF, 0xFE}, utf16le.Encode(`<WIM><IMAGE INDEX="1" ><WINDOWS><VERSION><BUILD>19041</BUILD></VERSION></WINDOWS><NAME>a&lt;b&gt;&amp;c&#13;`+"\n"+`d</NAME></IMAGE><!-- keep --><UNKNOWN z="1"><B/>text</UNKNOWN></WIM>`)...)
 	testutil.EqualBytes(t, want, d.bytes())
 	d2, err := parseXML(d.bytes(), 0, DefaultLimits)
 	require.NoError(t, err)
@@ -167,6 +168,39 @@ func TestXMLEdits(t *testing.T) {
 	assert.Equal(t, uint64(19041), info.Windows.Version.Build)
 	require.NoError(t, d2.setProperty(imgs2[0], name, ""))
 	assert.Empty(t, imageInfo(imgs2[0], 1).Name)
+}
+
+// TestUnknownElementsKept edits a document full of elements the package
+// does not model: they stay, in their order, byte for byte.
+func TestUnknownElementsKept(t *testing.T) {
+	before := `<WIM><ZFIRST/><IMAGE INDEX="1"><SERVICINGDATA><GDRDUREVISION>0</GDRDUREVISION></SERVICINGDATA>` +
+		`<NAME>old</NAME><X-VENDOR a="b">v</X-VENDOR><WINDOWS><ARCH>9</ARCH><NEWTHING>n</NEWTHING></WINDOWS></IMAGE><AFTER/></WIM>`
+	after := `<WIM><ZFIRST/><IMAGE INDEX="1"><SERVICINGDATA><GDRDUREVISION>0</GDRDUREVISION></SERVICINGDATA>` +
+		`<NAME>new</NAME><X-VENDOR a="b">v</X-VENDOR><WINDOWS><ARCH>9</ARCH><NEWTHING>n</NEWTHING><EDITIONID>Pro</EDITIONID></WINDOWS></IMAGE><AFTER/></WIM>`
+	d, err := parseXML(utf16le.Encode(before), 0, DefaultLimits)
+	require.NoError(t, err)
+	imgs, err := d.imageElements(0, DefaultLimits)
+	require.NoError(t, err)
+	for _, kv := range [][2]string{{"NAME", "new"}, {"WINDOWS/EDITIONID", "Pro"}} {
+		steps, err := parsePropertyPath(kv[0])
+		require.NoError(t, err)
+		require.NoError(t, d.setProperty(imgs[0], steps, kv[1]))
+	}
+	testutil.EqualBytes(t, utf16le.Encode(after), d.bytes())
+}
+
+func TestTextUnmarshal(t *testing.T) {
+	var g GUID
+	require.NoError(t, g.UnmarshalText([]byte("47acc8acb2d9a4cc45c9481055513ac8")))
+	assert.Equal(t, "47acc8acb2d9a4cc45c9481055513ac8", g.String())
+	require.ErrorIs(t, g.UnmarshalText([]byte("47ac")), ErrInvalidArgument)
+	require.ErrorIs(t, g.UnmarshalText([]byte("zz"+strings.Repeat("0", 30))), ErrInvalidArgument)
+	var s SHA1
+	require.NoError(t, s.UnmarshalText([]byte(strings.Repeat("ab", 20))))
+	var c Compression
+	require.NoError(t, c.UnmarshalText([]byte("LZMS")))
+	assert.Equal(t, CompressionLZMS, c)
+	require.ErrorIs(t, c.UnmarshalText([]byte("zstd")), ErrInvalidArgument)
 }
 
 func TestIntegrityTableParse(t *testing.T) {
