@@ -52,8 +52,10 @@
 //   - file contents are not written through go-diskfs (which writes one
 //     cluster per call) but streamed once into the output.
 //
-// Names must be ASCII: go-diskfs v1.9.4 writes wrong long-name entries for
-// other characters, and 8.3 names for names starting with a dot.
+// An edit that fails part-way is rolled back in memory, so the image stays
+// as it was before the call. Names must be ASCII and must not start with a
+// dot: go-diskfs v1.9.4 writes wrong long-name entries for other
+// characters, and an empty 8.3 name for a leading dot.
 //
 // # ISO images
 //
@@ -61,10 +63,12 @@
 // multi-extent files) and its El Torito catalog. Files can be replaced,
 // added and removed, and [ISOImage.Save] rebuilds the image with go-diskfs,
 // keeping the boot entries (BIOS no-emulation image with its load size,
-// UEFI image), taken from the source or set by the caller in
-// [ISOImage.Boot]. After go-diskfs writes the image, its Joliet
-// subdirectory records are repointed, the file is padded to the volume
-// size, and the boot record is moved to sector 17.
+// UEFI image, also when hidden from the tree), taken from the source or set
+// by the caller in [ISOImage.Boot]. After go-diskfs writes the image, its
+// Joliet subdirectory records are repointed, the file is padded to the
+// volume size, and the boot record is moved to sector 17; directories deeper
+// than 8 levels are written in place, not relocated. UDF is not read or
+// written.
 //
 // # Boot menus
 //

@@ -267,3 +267,39 @@ func TestISOHostile(t *testing.T) {
 	_, err = ramdisk.OpenISO(bytes.NewReader(ok), int64(len(ok)), &ramdisk.OpenOptions{Limits: ramdisk.Limits{MaxDirSize: 100}})
 	require.ErrorIs(t, err, ramdisk.ErrLimit)
 }
+
+// A BIOS boot image and catalog hidden from the tree (as oscdimg does for
+// Windows ISOs) are carried over as hidden data.
+func TestISOHiddenBootImage(t *testing.T) {
+	sevenZip := testutil.Tool(t, "7zz")
+	dir := t.TempDir()
+	src, tree := makeSourceISO(t, dir, "-R", "-J", "-hide", "etfsboot.com", "-hide-joliet", "etfsboot.com",
+		"-hide", "boot.cat", "-hide-joliet", "boot.cat")
+	im, err := ramdisk.OpenISOFile(src, nil)
+	require.NoError(t, err)
+	defer im.Close()
+	require.Len(t, im.Boot, 2)
+	assert.Equal(t, "", im.Boot[0].Path, "hidden image")
+	assert.Equal(t, "", im.BootCatalog, "hidden catalog")
+	_, err = fs.Stat(im, "boot/etfsboot.com")
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	out := filepath.Join(dir, "new.iso")
+	require.NoError(t, im.Save(out, nil))
+	imgLines := func(lines []string) []string {
+		var out []string
+		for _, l := range lines {
+			if strings.HasPrefix(l, "El Torito boot img") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	assert.Equal(t, imgLines(elToritoReport(t, src)), imgLines(elToritoReport(t, out)))
+	xdir := filepath.Join(dir, "x")
+	testutil.Run(t, sevenZip, "x", "-o"+xdir, out)
+	got, err := os.ReadFile(filepath.Join(xdir, "[BOOT]", "1-Boot-NoEmul.img"))
+	require.NoError(t, err)
+	assert.Equal(t, tree["boot/etfsboot.com"], got, "BIOS boot image carried over")
+	_, err = os.Stat(filepath.Join(xdir, "boot", "etfsboot.com"))
+	require.ErrorIs(t, err, fs.ErrNotExist, "still hidden")
+}
