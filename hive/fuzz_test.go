@@ -21,28 +21,6 @@ func typedErr(err error) bool {
 	return false
 }
 
-// walkAll reads every key, value, class and security descriptor; it
-// returns the first error.
-func walkAll(h *hive.Hive) error {
-	return h.Root().Walk(func(_ string, k *hive.Key) error {
-		if _, err := k.Class(); err != nil {
-			return err
-		}
-		if _, err := k.Security(); err != nil {
-			return err
-		}
-		for v, err := range k.Values() {
-			if err != nil {
-				return err
-			}
-			if _, err := v.Data(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // fuzzSeeds returns the fixture hives and hives built here.
 func fuzzSeeds(f *testing.F) [][]byte {
 	var seeds [][]byte
@@ -107,7 +85,7 @@ func fuzzBody(t *testing.T, b []byte) {
 		if !bytes.Equal(h.Bytes(), b) {
 			t.Fatal("unedited write differs from the input")
 		}
-		walkErr := walkAll(h)
+		walkErr := hive.WalkAll(h)
 		if walkErr != nil && !typedErr(walkErr) {
 			t.Fatalf("untyped walk error: %v", walkErr)
 		}

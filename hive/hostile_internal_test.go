@@ -65,23 +65,7 @@ func exercise(t *testing.T, b []byte) (alloc uint64, trouble bool) {
 				assert.True(t, typed(err), "%s: untyped: %v", what, err)
 			}
 		}
-		walkErr := h.Root().Walk(func(_ string, k *Key) error {
-			if _, err := k.Class(); err != nil {
-				return err
-			}
-			if _, err := k.Security(); err != nil {
-				return err
-			}
-			for v, err := range k.Values() {
-				if err != nil {
-					return err
-				}
-				if _, err := v.Data(); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		walkErr := walkAll(h)
 		check("walk", walkErr)
 		trouble = walkErr != nil || len(h.Check()) > 0 || len(h.Warnings()) > 0
 		check("export", h.ExportReg(io.Discard, nil))
@@ -106,6 +90,29 @@ func exercise(t *testing.T, b []byte) (alloc uint64, trouble bool) {
 }
 
 const maxAlloc = 64 << 20
+
+// walkAll reads every key, value, class name and security descriptor; it
+// returns the first error. (Shared with the black-box tests through
+// export_test.go.)
+func walkAll(h *Hive) error {
+	return h.Root().Walk(func(_ string, k *Key) error {
+		if _, err := k.Class(); err != nil {
+			return err
+		}
+		if _, err := k.Security(); err != nil {
+			return err
+		}
+		for v, err := range k.Values() {
+			if err != nil {
+				return err
+			}
+			if _, err := v.Data(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
 
 // Crafted hostile hives: no panic, no hang, typed errors, and less than
 // 64 MiB allocated for inputs of at most 1 MiB.

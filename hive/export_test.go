@@ -1,0 +1,4 @@
+package hive
+
+// WalkAll is walkAll for the black-box tests.
+var WalkAll = walkAll
