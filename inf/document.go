@@ -14,7 +14,8 @@ const DefaultLanguage uint16 = 0x0409
 // input. Sections, lines, keys and fields are views over the stored lines;
 // edits replace only the lines they touch.
 //
-// A Document is not safe for concurrent use when one goroutine edits it.
+// Reading a Document from several goroutines is safe; an edit (or
+// SetLanguage) needs exclusive access.
 type Document struct {
 	enc     Encoding
 	codec   codec
@@ -131,6 +132,7 @@ func (d *Document) reindex() error {
 	}
 	d.sections = order
 	d.strs, d.strSec = nil, nil
+	d.buildStrings() // eagerly, so that readers never write to the document
 	return nil
 }
 

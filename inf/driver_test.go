@@ -557,3 +557,36 @@ func TestCodePageAndForcedEncoding(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "[S]\r\nk=w\r\n", string(out))
 }
+
+func TestStampErrors(t *testing.T) {
+	d, err := inf.Parse([]byte("[Strings]\nA=$ARCH$\n"), nil)
+	require.NoError(t, err)
+	dv, _ := inf.ParseDriverVer("01/01/2024")
+	require.ErrorIs(t, d.Stamp(inf.StampOptions{Arch: inf.X86, DriverVer: &dv}), inf.ErrNotFound)
+	assert.False(t, d.Modified(), "a refused stamp changes nothing")
+	require.ErrorIs(t, d.Stamp(inf.StampOptions{Placeholders: map[string]string{"$ARCH$": "a\nb"}}), inf.ErrInvalidText)
+	require.NoError(t, d.Stamp(inf.StampOptions{Arch: inf.ARM64, KMDFVersion: "1.15"}))
+	v, _ := d.LookupString("a")
+	assert.Equal(t, "arm64", v)
+	require.NoError(t, d.Revert())
+	assert.Equal(t, "[Strings]\nA=$ARCH$\n", string(d.Bytes()))
+}
+
+// TestConcurrentReads: readers share a document safely (run with -race).
+func TestConcurrentReads(t *testing.T) {
+	d := parseFixture(t, "inf/reactos/disk.inf")
+	done := make(chan bool)
+	for range 4 {
+		go func() {
+			for l := range d.Lines() {
+				_ = l.Fields()
+				_ = l.Key()
+			}
+			_, _ = d.Driver(inf.OS{Arch: inf.X86, Major: 5, Minor: 1})
+			done <- true
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+}

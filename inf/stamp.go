@@ -46,6 +46,13 @@ type stampRule struct {
 // kept for Revert. Lines and sections obtained before Stamp are invalid
 // afterwards (ErrRemoved).
 func (d *Document) Stamp(o StampOptions) error {
+	dvSection := o.Section
+	if dvSection == "" {
+		dvSection = "Version"
+	}
+	if o.DriverVer != nil && d.Section(dvSection) == nil {
+		return fmt.Errorf("%w: no [%s] section for DriverVer", ErrNotFound, dvSection)
+	}
 	var rules []stampRule
 	add := func(from, to string, glue bool) {
 		if from != "" {
@@ -106,13 +113,9 @@ func (d *Document) Stamp(o StampOptions) error {
 		}
 	}
 	if o.DriverVer != nil {
-		name := o.Section
-		if name == "" {
-			name = "Version"
-		}
-		s := d.Section(name)
+		s := d.Section(dvSection)
 		if s == nil {
-			return fmt.Errorf("%w: no [%s] section for DriverVer", ErrNotFound, name)
+			return fmt.Errorf("%w: no [%s] section for DriverVer", ErrNotFound, dvSection)
 		}
 		if _, err := s.Set("DriverVer", o.DriverVer.Fields()...); err != nil {
 			return err

@@ -19,6 +19,7 @@ func (d *Document) SetLanguage(langid uint16) {
 	}
 	d.lang = langid
 	d.strs, d.strSec = nil, nil
+	d.buildStrings()
 }
 
 // Language returns the LANGID used for substitution.
