@@ -37,8 +37,8 @@
 // tail wimlib would leave behind. The blob table and everything before it
 // are never rewritten. Reader.SaveAs writes the edited WIM to a new file
 // instead, through a temporary file that is renamed into place. Split and
-// pipable WIMs are refused for edits, as wimlib-imagex refuses them; a WIM
-// with the READONLY flag accepts only SetReadOnly(false) until it is saved.
+// pipable WIMs are refused for edits, as wimlib-imagex refuses them; edits of
+// a WIM with the READONLY flag are refused until SetReadOnly(false) clears it.
 //
 // Integrity: VerifyIntegrity checks the SHA-1 of each chunk of the bytes
 // [208, end of blob table) and names the first chunk that differs in an
@@ -63,7 +63,8 @@
 //
 // Every input is treated as hostile. Resources must lie inside the file;
 // every buffer is sized from resource headers only after they are checked
-// against the file size and against Limits, and read in 1 MiB steps; the XML
+// against the file size and against Limits (beyond 16 MiB the buffer grows
+// only as reads succeed); the XML
 // processor bounds its node count and nesting depth, expands no entities
 // other than the predefined ones and character references, and fetches
 // nothing. Errors are typed: *FormatError (with the offset) wrapping
