@@ -568,7 +568,9 @@ func (s *Section) Remove() error {
 }
 
 // Rename changes the name in every header of the section, keeping the rest
-// of each header line.
+// of each header line. s stays valid under its new name, unless a section
+// of that name already exists: then the two merge (as SetupAPI merges
+// duplicate sections) and s is no longer valid.
 func (s *Section) Rename(name string) error {
 	if err := s.live(); err != nil {
 		return err
@@ -580,6 +582,14 @@ func (s *Section) Rename(name string) error {
 		return fmt.Errorf("%w: section name %q contains ']'", ErrInvalidText, name)
 	}
 	d := s.doc
+	if _, err := d.newLine("["+name+"]", eolNone); err != nil {
+		return err
+	}
+	if other := d.byName[fold(name)]; other == nil {
+		delete(d.byName, fold(s.name))
+		d.byName[fold(name)] = s
+		s.name = name
+	}
 	for _, h := range slices.Clone(s.headers) {
 		t := h.phys[0].text
 		i := strings.IndexByte(t, '[')
