@@ -117,7 +117,7 @@ func benchRamdisk(e *Env) ([]Result, error) {
 			return err
 		}
 		monotonic := true
-		last = 0
+		calls, last = 0, 0
 		err = d.Save(ours, &ramdisk.WriteOptions{Progress: func(done, total int64) {
 			calls++
 			monotonic = monotonic && done > last
@@ -129,7 +129,7 @@ func benchRamdisk(e *Env) ([]Result, error) {
 		return err
 	}))
 	res = append(res, e.Command(suite, c2, ramdiskBenchSize, "sh", "-c", script+" && sync "+peer))
-	fmt.Fprintf(e.Log, "ramdisk: progress callback: %d calls, monotonic, last %d of %d\n", calls, last, final)
+	fmt.Fprintf(e.Log, "ramdisk: progress callback in the last run: %d calls, monotonic, last %d of %d\n", calls, last, final)
 	return res, nil
 }
 
