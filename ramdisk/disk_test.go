@@ -25,10 +25,8 @@ const syslinuxMBR = "/usr/lib/syslinux/mbr/mbr.bin"
 
 func readMBRBin(t *testing.T) []byte {
 	t.Helper()
-	// testutil.Tool only accepts executables; mbr.bin is data, so a
-	// missing file is a failure everywhere (install syslinux-common).
-	b, err := os.ReadFile(syslinuxMBR)
-	require.NoError(t, err, "install the Debian package syslinux-common")
+	b, err := os.ReadFile(testutil.SystemFile(t, syslinuxMBR))
+	require.NoError(t, err)
 	require.Len(t, b, 440)
 	return b
 }

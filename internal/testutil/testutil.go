@@ -62,8 +62,31 @@ func Tool(t testing.TB, name string) string {
 	return path
 }
 
-// debianPackage names the package that provides a tool, for skip messages.
+// SystemFile returns path, a data file installed by a system package (for
+// example /usr/lib/syslinux/mbr/mbr.bin or /usr/lib/shim/mmx64.efi). When it
+// is missing the test is skipped, or failed when CI is set.
+func SystemFile(t testing.TB, path string) string {
+	t.Helper()
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		if err == nil {
+			err = errors.New("not a regular file")
+		}
+		missing(t, "system file %s not available (%v); install Debian package %s", path, err, debianPackage(path))
+	}
+	return path
+}
+
+// debianPackage names the package that provides a tool or file, for skip messages.
 func debianPackage(name string) string {
+	switch {
+	case strings.HasPrefix(name, "/usr/lib/syslinux/"):
+		return "syslinux-common"
+	case strings.HasPrefix(name, "/usr/lib/shim/"):
+		if strings.HasSuffix(name, ".signed") {
+			return "shim-signed or shim-helpers-amd64-signed"
+		}
+		return "shim-unsigned"
+	}
 	switch filepath.Base(name) {
 	case "hivexregedit":
 		return "libwin-hivex-perl"

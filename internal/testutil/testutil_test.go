@@ -20,6 +20,9 @@ func TestToolChild(t *testing.T) {
 	case "tool":
 		Tool(t, "winbootkit-no-such-program-"+t.Name())
 		t.Log("TOOL-RETURNED")
+	case "sysfile":
+		SystemFile(t, "/usr/lib/syslinux/no-such-file-"+t.Name())
+		t.Log("SYSFILE-RETURNED")
 	case "fixture":
 		Fixture(t, "no/such/fixture.bin")
 		t.Log("FIXTURE-RETURNED")
@@ -36,7 +39,7 @@ func runChild(t *testing.T, mode, ci string) (string, error) {
 }
 
 func TestToolFailsUnderCI(t *testing.T) {
-	for _, mode := range []string{"tool", "fixture"} {
+	for _, mode := range []string{"tool", "fixture", "sysfile"} {
 		t.Run(mode, func(t *testing.T) {
 			out, err := runChild(t, mode, "true")
 			var exitErr *exec.ExitError
@@ -49,7 +52,7 @@ func TestToolFailsUnderCI(t *testing.T) {
 }
 
 func TestToolSkipsLocally(t *testing.T) {
-	for _, mode := range []string{"tool", "fixture"} {
+	for _, mode := range []string{"tool", "fixture", "sysfile"} {
 		t.Run(mode, func(t *testing.T) {
 			out, err := runChild(t, mode, "")
 			require.NoError(t, err, "child must pass (skip) without CI; output:\n%s", out)
@@ -134,4 +137,10 @@ func TestGolden(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("testdata", "sub", "y.golden"))
 	require.NoError(t, err)
 	assert.Equal(t, "new\n", string(b))
+}
+
+func TestSystemFile(t *testing.T) {
+	assert.Equal(t, "/bin/sh", SystemFile(t, "/bin/sh"))
+	assert.Equal(t, "syslinux-common", debianPackage("/usr/lib/syslinux/mbr/mbr.bin"))
+	assert.Equal(t, "shim-unsigned", debianPackage("/usr/lib/shim/mmx64.efi"))
 }
