@@ -99,15 +99,25 @@ func Open(name string, opts *Options) (*Image, error) {
 	if fi.Size() > o.Limits.MaxFileSize {
 		return nil, fmt.Errorf("peimage: %s: %d bytes exceed Limits.MaxFileSize (%d): %w", name, fi.Size(), o.Limits.MaxFileSize, ErrLimit)
 	}
-	// Read at most one byte more than the limit, in case the file grows.
-	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+1))
-	if _, err := buf.ReadFrom(io.LimitReader(f, o.Limits.MaxFileSize+1)); err != nil {
+	// Read exactly the size reported (one allocation), then whatever the
+	// file grew by since, up to one byte past the limit.
+	data := make([]byte, fi.Size())
+	n, err := io.ReadFull(f, data)
+	if err != nil && err != io.ErrUnexpectedEOF {
 		return nil, err
 	}
-	if int64(buf.Len()) > o.Limits.MaxFileSize {
+	data = data[:n]
+	if int64(n) == fi.Size() {
+		more, err := io.ReadAll(io.LimitReader(f, o.Limits.MaxFileSize+1-int64(n)))
+		if err != nil {
+			return nil, err
+		}
+		data = append(data, more...)
+	}
+	if int64(len(data)) > o.Limits.MaxFileSize {
 		return nil, fmt.Errorf("peimage: %s grew beyond Limits.MaxFileSize (%d): %w", name, o.Limits.MaxFileSize, ErrLimit)
 	}
-	return parse(buf.Bytes(), o)
+	return parse(data, o)
 }
 
 // Parse parses b. It copies b: the Image never aliases it.
