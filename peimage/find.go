@@ -128,12 +128,13 @@ func (img *Image) Find(s string, opts *FindOptions) ([]Match, error) {
 		}
 	}
 	var all []Match
+	maxMatches := img.limits.withDefaults().MaxMatches // a zero Image has no limits set
 	counts := make([]int, len(pats))
 	var limitErr error
 	search(img.data, pats, o.IgnoreCase, func(k, off int) bool {
 		p := pats[k]
-		if counts[k] == img.limits.MaxMatches {
-			limitErr = fmt.Errorf("peimage: %q as %s matches more than Limits.MaxMatches (%d) times: %w", s, p.enc, img.limits.MaxMatches, ErrLimit)
+		if counts[k] == maxMatches {
+			limitErr = fmt.Errorf("peimage: %q as %s matches more than Limits.MaxMatches (%d) times: %w", s, p.enc, maxMatches, ErrLimit)
 			return false
 		}
 		counts[k]++

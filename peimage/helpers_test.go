@@ -88,15 +88,10 @@ func writeTemp(t testing.TB, name string, b []byte) string {
 }
 
 // shimFile returns the path of a file from Debian's shim-signed /
-// shim-unsigned packages. When it is missing, testutil.Tool skips the test
-// locally and fails it under CI.
+// shim-unsigned packages (skipped locally, failed under CI when missing).
 func shimFile(t testing.TB, name string) string {
 	t.Helper()
-	p := "/usr/lib/shim/" + name
-	if _, err := os.Stat(p); err != nil {
-		testutil.Tool(t, p) // reports the missing file (skip locally, fail in CI)
-	}
-	return p
+	return testutil.SystemFile(t, "/usr/lib/shim/"+name)
 }
 
 // readShim returns the contents of a shim file (see shimFile).

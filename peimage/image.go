@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/winbootkit/winbootkit/internal/atomicfile"
 )
@@ -183,10 +184,17 @@ func (img *Image) Kind() Kind { return img.kind }
 // Size returns the file size in bytes.
 func (img *Image) Size() int64 { return int64(len(img.data)) }
 
-// Headers returns the parsed PE headers, or nil for a raw image. The result
-// describes the current bytes; it is replaced (not modified) by edits that
-// change the layout, such as stripping the signature.
-func (img *Image) Headers() *Headers { return img.hdr }
+// Headers returns a copy of the parsed PE headers, or nil for a raw image.
+// It describes the bytes at the time of the call; call it again after edits
+// that change the layout, such as stripping the signature.
+func (img *Image) Headers() *Headers {
+	if img.hdr == nil {
+		return nil
+	}
+	h := *img.hdr
+	h.Sections = slices.Clone(h.Sections)
+	return &h
+}
 
 // Bootmgr returns what was recognised of a BIOS bootmgr, or nil.
 func (img *Image) Bootmgr() *BootmgrInfo { return img.bootmgr }

@@ -47,9 +47,18 @@ func TestSaveFailureKeepsOriginal(t *testing.T) {
 }
 
 func TestUnmarshalBinary(t *testing.T) {
+	var zero peimage.Image // usable as an empty raw image
+	m, err := zero.Find("x", nil)
+	require.NoError(t, err)
+	assert.Empty(t, m)
+	assert.Equal(t, peimage.KindRaw, zero.Kind())
+
 	b := buildPE(peSpec{})
 	var img peimage.Image
 	require.NoError(t, img.UnmarshalBinary(b))
+	h := img.Headers()
+	h.Sections[0].Name = "changed"
+	assert.Equal(t, ".s0", img.Headers().Sections[0].Name, "Headers returns a copy")
 	assert.Equal(t, peimage.KindPE, img.Kind())
 	require.ErrorIs(t, img.UnmarshalBinary(b[:0x50]), peimage.ErrFormat)
 }

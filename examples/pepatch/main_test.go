@@ -31,15 +31,11 @@ func runErr(args ...string) (string, error) {
 	return out.String() + errOut.String(), err
 }
 
-// shim returns a file from Debian's shim packages (testutil.Tool reports a
-// missing one: skip locally, fail under CI).
+// shim returns a file from Debian's shim packages (skipped locally, failed
+// under CI when missing).
 func shim(t *testing.T, name string) []byte {
 	t.Helper()
-	p := "/usr/lib/shim/" + name
-	if _, err := os.Stat(p); err != nil {
-		testutil.Tool(t, p)
-	}
-	b, err := os.ReadFile(p)
+	b, err := os.ReadFile(testutil.SystemFile(t, "/usr/lib/shim/"+name))
 	require.NoError(t, err)
 	return b
 }
