@@ -217,6 +217,11 @@ func TestReplaceRefusesHeaderDamage(t *testing.T) {
 	_, err = img.Replace([]peimage.Edit{{Old: "PE\x00\x00", New: "X", Encoding: peimage.ASCII}}, nil)
 	require.ErrorIs(t, err, peimage.ErrFormat)
 	testutil.EqualBytes(t, b, img.Bytes())
+	// "MZ" replaced: the PE would become a raw image.
+	_, err = img.Replace([]peimage.Edit{{Old: "MZ", New: "M", Encoding: peimage.ASCII}}, nil)
+	require.ErrorIs(t, err, peimage.ErrFormat)
+	testutil.EqualBytes(t, b, img.Bytes())
+	assert.Equal(t, peimage.KindPE, img.Kind())
 }
 
 func TestReportString(t *testing.T) {
