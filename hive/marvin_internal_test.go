@@ -2,15 +2,15 @@ package hive
 
 import (
 	"encoding/binary"
-	"os"
 	"testing"
+
+	"github.com/winbootkit/winbootkit/internal/testutil"
 )
 
+// Marvin32 with the log seed reproduces both hashes of every entry Windows
+// wrote into the fixture log.
 func TestMarvinOnFixture(t *testing.T) {
-	b, err := os.ReadFile("../../shared/fixtures/hive/regipy_transactions_ntuser.dat.log1")
-	if err != nil {
-		t.Skip(err)
-	}
+	b := testutil.ReadFixture(t, "hive/regipy_transactions_ntuser.dat.log1")
 	off := 512
 	n := 0
 	for off+40 <= len(b) && string(b[off:off+4]) == "HvLE" {
@@ -26,4 +26,26 @@ func TestMarvinOnFixture(t *testing.T) {
 		off += size
 	}
 	t.Log(n, "entries")
+}
+
+// The checksum fix-ups: an XOR of 0 is stored as 1, 0xFFFFFFFF as
+// 0xFFFFFFFE.
+func TestChecksumFixups(t *testing.T) {
+	var b baseBlock
+	if got := b.computeChecksum(); got != 1 {
+		t.Fatalf("zero XOR: got %#x, want 1", got)
+	}
+	binary.LittleEndian.PutUint32(b[100:], 0xFFFFFFFF)
+	if got := b.computeChecksum(); got != 0xFFFFFFFE {
+		t.Fatalf("0xFFFFFFFF XOR: got %#x, want 0xFFFFFFFE", got)
+	}
+	binary.LittleEndian.PutUint32(b[100:], 0x12345678)
+	binary.LittleEndian.PutUint32(b[504:], 0x00FF00FF)
+	if got := b.computeChecksum(); got != 0x12345678^0x00FF00FF {
+		t.Fatalf("got %#x", got)
+	}
+	binary.LittleEndian.PutUint32(b[508:], 0xDEADBEEF) // the checksum field itself is not summed
+	if got := b.computeChecksum(); got != 0x12345678^0x00FF00FF {
+		t.Fatalf("checksum field included: %#x", got)
+	}
 }
