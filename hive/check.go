@@ -366,10 +366,10 @@ func (c *checker) subkeys(k uint32, n nkCell) []uint32 {
 			c.addCell(l, "subkey list cell too small")
 			continue
 		}
-		sig := string(ld[:2])
+		sig := leafSig(ld)
 		es := leafEntrySize(sig)
 		if es == 0 {
-			if sig == sigRI {
+			if ld[0] == 'r' && ld[1] == 'i' {
 				c.addCell(l, "ri list inside an ri list")
 			} else {
 				c.addCell(l, "unknown subkey list signature %q", ld[:2])

@@ -55,6 +55,23 @@ func (h *Hive) splitLeafSig() string {
 	return sigLI
 }
 
+// leafSig returns the leaf signature at the start of c ("" if it is not a
+// leaf), without allocating.
+func leafSig(c []byte) string {
+	if len(c) < 2 || c[0] != 'l' {
+		return ""
+	}
+	switch c[1] {
+	case 'i':
+		return sigLI
+	case 'f':
+		return sigLF
+	case 'h':
+		return sigLH
+	}
+	return ""
+}
+
 // leaf returns the signature and entry count of the leaf at off, checked.
 func (h *Hive) leaf(off uint32) (string, int, error) {
 	c, err := h.cell(off, "subkey list")
@@ -64,10 +81,10 @@ func (h *Hive) leaf(off uint32) (string, int, error) {
 	if len(c) < 4 {
 		return "", 0, cellErr(off, "subkey list", "cell too small")
 	}
-	sig := string(c[:2])
+	sig := leafSig(c)
 	es := leafEntrySize(sig)
 	if es == 0 {
-		if sig == sigRI {
+		if c[0] == 'r' && c[1] == 'i' {
 			return "", 0, cellErr(off, "subkey list", "ri list inside an ri list")
 		}
 		return "", 0, cellErr(off, "subkey list", "unknown list signature %q", c[:2])
@@ -198,56 +215,72 @@ func (h *Hive) isSorted(k uint32) (bool, error) {
 
 // position is where a name sits in a sorted list.
 type position struct {
-	leaves []uint32
-	ri     bool
-	leaf   int  // index into leaves
-	pos    int  // entry index in the leaf
-	found  bool // the entry at pos has the name
+	ri      bool
+	leaf    int    // index of the leaf in the ri (0 without an ri)
+	leafOff uint32 // the leaf cell
+	pos     int    // entry index in the leaf
+	found   bool   // the entry at pos has the name
 }
 
 // locate binary-searches the sorted list at top for target (upper-cased).
+// Only the leaves and keys it touches are read.
 func (h *Hive) locate(top uint32, target []uint16) (position, error) {
-	leaves, ri, _, err := h.listLeaves(top)
+	c, err := h.cell(top, "subkey list")
 	if err != nil {
 		return position{}, err
 	}
-	p := position{leaves: leaves, ri: ri}
+	p := position{leafOff: top}
 	cmp := func(l uint32, sig string, i int) (int, error) {
-		c := h.leafEntry(l, sig, i)
-		n, err := h.nk(c)
+		n, err := h.nk(h.leafEntry(l, sig, i))
 		if err != nil {
 			return 0, err
 		}
 		return compareStored(n.name(), n.compressed(), target), nil
 	}
-	// First leaf whose last entry is >= target.
-	var ferr error
-	p.leaf, _ = slices.BinarySearchFunc(leaves, target, func(l uint32, _ []uint16) int {
-		sig, n, _ := h.leaf(l)
-		if n == 0 || ferr != nil {
-			return -1
+	if len(c) >= 4 && c[0] == 'r' && c[1] == 'i' {
+		p.ri = true
+		n := int(le16(c[2:]))
+		if n == 0 || 4+4*n > len(c) {
+			return p, cellErr(top, "ri list", "%d entries in a %d-byte cell", n, len(c))
 		}
-		r, err := cmp(l, sig, n-1)
-		if err != nil {
-			ferr = err
+		entry := func(i int) uint32 { return le32(h.cellAt(top)[4+4*i:]) }
+		// First leaf whose last entry is >= target.
+		lo, hi := 0, n
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			l := entry(m)
+			sig, ln, err := h.leaf(l)
+			if err != nil {
+				return p, err
+			}
+			r := -1
+			if ln > 0 {
+				if r, err = cmp(l, sig, ln-1); err != nil {
+					return p, err
+				}
+			}
+			if r < 0 {
+				lo = m + 1
+			} else {
+				hi = m
+			}
 		}
-		return r
-	})
-	if ferr != nil {
-		return p, ferr
+		if lo == n {
+			p.leaf, p.leafOff = n-1, entry(n-1)
+			_, ln, err := h.leaf(p.leafOff)
+			p.pos = ln
+			return p, err
+		}
+		p.leaf, p.leafOff = lo, entry(lo)
 	}
-	if p.leaf == len(leaves) {
-		p.leaf = len(leaves) - 1
-		_, n, _ := h.leaf(leaves[p.leaf])
-		p.pos = n
-		return p, nil
+	sig, n, err := h.leaf(p.leafOff)
+	if err != nil {
+		return p, err
 	}
-	l := leaves[p.leaf]
-	sig, n, _ := h.leaf(l)
 	lo, hi := 0, n
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		r, err := cmp(l, sig, m)
+		r, err := cmp(p.leafOff, sig, m)
 		if err != nil {
 			return p, err
 		}
@@ -259,7 +292,7 @@ func (h *Hive) locate(top uint32, target []uint16) (position, error) {
 	}
 	p.pos = lo
 	if lo < n {
-		r, err := cmp(l, sig, lo)
+		r, err := cmp(p.leafOff, sig, lo)
 		if err != nil {
 			return p, err
 		}
@@ -298,7 +331,7 @@ func (h *Hive) findChild(k uint32, target []uint16) (uint32, bool, error) {
 	if err != nil || !p.found {
 		return 0, false, err
 	}
-	l := p.leaves[p.leaf]
+	l := p.leafOff
 	sig, _, _ := h.leaf(l)
 	c := h.leafEntry(l, sig, p.pos)
 	if cn := h.nkAt(c); c == h.root || c == k || le32(cn.parent()) != k {
@@ -478,7 +511,7 @@ func (h *Hive) listInsert(k, c uint32) error {
 	if err != nil {
 		return err
 	}
-	l := p.leaves[p.leaf]
+	l := p.leafOff
 	sig, ln, _ := h.leaf(l)
 	if ln+1 > leafCapacity(sig) {
 		if err := h.splitLeaf(k, p); err != nil {
@@ -488,7 +521,7 @@ func (h *Hive) listInsert(k, c uint32) error {
 		if p, err = h.locate(top, target); err != nil {
 			return err
 		}
-		l = p.leaves[p.leaf]
+		l = p.leafOff
 		sig, ln, _ = h.leaf(l)
 	}
 	es := leafEntrySize(sig)
@@ -509,11 +542,10 @@ func (h *Hive) listInsert(k, c uint32) error {
 	return nil
 }
 
-// replaceListRef points whatever referenced leaf p.leaves[p.leaf] (the key
-// or its ri) at nl instead.
+// replaceListRef points whatever referenced leaf p.leafOff (the key or its
+// ri) at nl instead.
 func (h *Hive) replaceListRef(k uint32, p position, nl uint32) {
-	old := p.leaves[p.leaf]
-	p.leaves[p.leaf] = nl
+	old := p.leafOff
 	if !p.ri {
 		delete(h.listSorted, old)
 		put32(h.nkAt(k).subList(), nl)
@@ -527,7 +559,7 @@ func (h *Hive) replaceListRef(k uint32, p position, nl uint32) {
 // splitLeaf splits the full leaf at p: a top-level leaf becomes an ri of
 // two leaves, a leaf under an ri becomes two leaves.
 func (h *Hive) splitLeaf(k uint32, p position) error {
-	l := p.leaves[p.leaf]
+	l := p.leafOff
 	kids := h.leafChildren(l)
 	half := len(kids) / 2
 	if !p.ri {
@@ -599,8 +631,8 @@ func (h *Hive) listRemove(k, c uint32) error {
 			return err
 		}
 		if p.found {
-			sig, _, _ := h.leaf(p.leaves[p.leaf])
-			if h.leafEntry(p.leaves[p.leaf], sig, p.pos) == c {
+			sig, _, _ := h.leaf(p.leafOff)
+			if h.leafEntry(p.leafOff, sig, p.pos) == c {
 				li, pos = p.leaf, p.pos
 			}
 		}
