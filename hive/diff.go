@@ -155,6 +155,29 @@ func names(ks []*Key) []string {
 // matchNames pairs equal names (case-insensitive) of a and b; a name that
 // occurs several times (only in damaged hives) pairs by occurrence order.
 func matchNames(a, b []string) (pairs [][2]int, onlyA, onlyB []int) {
+	if len(a)*len(b) <= 64 {
+		used := make([]bool, len(b))
+		for i, n := range a {
+			j := 0
+			for ; j < len(b); j++ {
+				if !used[j] && equalFold(n, b[j]) {
+					break
+				}
+			}
+			if j < len(b) {
+				used[j] = true
+				pairs = append(pairs, [2]int{i, j})
+				continue
+			}
+			onlyA = append(onlyA, i)
+		}
+		for j := range b {
+			if !used[j] {
+				onlyB = append(onlyB, j)
+			}
+		}
+		return pairs, onlyA, onlyB
+	}
 	idx := map[string][]int{}
 	for j, n := range b {
 		k := foldKey(n)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/winbootkit/winbootkit/internal/utf16le"
@@ -20,7 +21,10 @@ import (
 // type, `@` naming the default value. On import, "[-path]" deletes a key
 // and `"name"=-` a value.
 
-const regHeader = "Windows Registry Editor Version 5.00"
+const (
+	regHeader = "Windows Registry Editor Version 5.00"
+	hexDigits = "0123456789abcdef"
+)
 
 // ExportOptions configure ExportReg. The zero value and nil mean defaults.
 type ExportOptions struct {
@@ -129,15 +133,29 @@ type utf16Writer struct {
 }
 
 func (u *utf16Writer) Write(p []byte) (int, error) {
-	b := append(u.rest, p...)
+	b := p
+	if len(u.rest) > 0 {
+		b = append(u.rest, p...)
+	}
 	u.out = u.out[:0]
 	i := 0
 	for i < len(b) {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			u.out = append(u.out, c, 0)
+			i++
+			continue
+		}
 		if !utf8.FullRune(b[i:]) {
 			break
 		}
 		r, n := utf8.DecodeRune(b[i:])
-		u.out = utf16le.Append(u.out, string(r))
+		if r >= 0x10000 {
+			r1, r2 := utf16.EncodeRune(r)
+			u.out = append(u.out, byte(r1), byte(r1>>8), byte(r2), byte(r2>>8))
+		} else {
+			u.out = append(u.out, byte(r), byte(r>>8))
+		}
 		i += n
 	}
 	u.rest = append(u.rest[:0], b[i:]...)
@@ -156,8 +174,13 @@ func (u *utf16Writer) flush() error {
 }
 
 func quoteReg(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	if !strings.ContainsAny(s, `\"`) {
+		return `"` + s + `"`
+	}
+	return `"` + regEscaper.Replace(s) + `"`
 }
+
+var regEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // regString returns the text of REG_SZ data when it converts back to the
 // same bytes.
@@ -185,18 +208,27 @@ func writeRegValue(w *bufio.Writer, name string, t ValueType, data []byte, nl st
 		}
 	}
 	if t == DWord && len(data) == 4 {
-		fmt.Fprintf(w, "dword:%08x%s", le32(data), nl)
+		var num [8]byte
+		x := le32(data)
+		for i := 7; i >= 0; i-- {
+			num[i] = hexDigits[x&0xF]
+			x >>= 4
+		}
+		w.WriteString("dword:")
+		w.Write(num[:])
+		w.WriteString(nl)
 		return
 	}
 	prefix := "hex:"
 	if t != Binary {
-		prefix = fmt.Sprintf("hex(%x):", uint32(t))
+		prefix = "hex(" + strconv.FormatUint(uint64(t), 16) + "):"
 	}
 	w.WriteString(prefix)
 	col := utf8.RuneCountInString(lhs) + 1 + len(prefix)
 	const maxCol = 77
 	for i, b := range data {
-		w.WriteString(strconv.FormatUint(uint64(b)|0x100, 16)[1:])
+		w.WriteByte(hexDigits[b>>4])
+		w.WriteByte(hexDigits[b&0xF])
 		if i == len(data)-1 {
 			break
 		}
@@ -353,6 +385,9 @@ func relPath(path, prefix string) (string, bool) {
 }
 
 func equalFold(a, b string) bool {
+	if a == b {
+		return true
+	}
 	ua, ub := upcaseUnits(a), upcaseUnits(b)
 	if len(ua) != len(ub) {
 		return false
