@@ -155,41 +155,38 @@ func names(ks []*Key) []string {
 // matchNames pairs equal names (case-insensitive) of a and b; a name that
 // occurs several times (only in damaged hives) pairs by occurrence order.
 func matchNames(a, b []string) (pairs [][2]int, onlyA, onlyB []int) {
+	// find returns the first unused index in b equal to name, or -1.
+	var find func(name string) int
+	used := make([]bool, len(b))
 	if len(a)*len(b) <= 64 {
-		used := make([]bool, len(b))
-		for i, n := range a {
-			j := 0
-			for ; j < len(b); j++ {
-				if !used[j] && equalFold(n, b[j]) {
-					break
+		find = func(name string) int {
+			for j := range b {
+				if !used[j] && equalFold(name, b[j]) {
+					return j
 				}
 			}
-			if j < len(b) {
-				used[j] = true
-				pairs = append(pairs, [2]int{i, j})
-				continue
-			}
-			onlyA = append(onlyA, i)
+			return -1
 		}
-		for j := range b {
-			if !used[j] {
-				onlyB = append(onlyB, j)
-			}
+	} else {
+		idx := map[string][]int{}
+		for j, n := range b {
+			k := foldKey(n)
+			idx[k] = append(idx[k], j)
 		}
-		return pairs, onlyA, onlyB
-	}
-	idx := map[string][]int{}
-	for j, n := range b {
-		k := foldKey(n)
-		idx[k] = append(idx[k], j)
-	}
-	used := make([]bool, len(b))
-	for i, n := range a {
-		k := foldKey(n)
-		if js := idx[k]; len(js) > 0 {
-			pairs = append(pairs, [2]int{i, js[0]})
-			used[js[0]] = true
+		find = func(name string) int {
+			k := foldKey(name)
+			js := idx[k]
+			if len(js) == 0 {
+				return -1
+			}
 			idx[k] = js[1:]
+			return js[0]
+		}
+	}
+	for i, n := range a {
+		if j := find(n); j >= 0 {
+			used[j] = true
+			pairs = append(pairs, [2]int{i, j})
 			continue
 		}
 		onlyA = append(onlyA, i)
