@@ -1,0 +1,16 @@
+package sif
+
+import (
+	"io"
+	"io/fs"
+	"sort"
+
+	"github.com/winbootkit/winbootkit/internal/atomicfile"
+)
+
+// writeAtomic saves src to path through internal/atomicfile.
+func writeAtomic(path string, src io.WriterTo, perm fs.FileMode) error {
+	return atomicfile.WriteTo(path, src, perm)
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
