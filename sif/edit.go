@@ -323,7 +323,9 @@ func (s *Slipstream) existing(t *SIF, sec *inf.Section, e SIFEntry) (bool, []Edi
 		if len(ls) > 0 {
 			l := ls[0]
 			old := l.Text()
-			if err := l.SetFields(inf.Quote(s.Service)); err != nil {
+			// SetFields keeps the line's key, spacing and comment, and
+			// quotes only what needs it, like the entries around it.
+			if err := l.SetFields(s.Service); err != nil {
 				return false, nil, editError(fileSIF, err)
 			}
 			edits = append(edits, Edit{Kind: EditUpdate, Section: sec.Name(), Old: old, New: l.Text(), line: l,

@@ -208,7 +208,8 @@ func (s *Slipstream) ApplyHive(h *hive.Hive, opts *inf.ApplyOptions) (*inf.Apply
 // RemoveRegistry takes the driver out of t: each CriticalDeviceDatabase key
 // of its hardware IDs whose Service is the driver's service, and the
 // service key when its ImagePath names the driver file. Keys that belong to
-// something else are left alone.
+// something else are left alone. On a *hive.Hive, a CriticalDeviceDatabase
+// key left empty is removed too.
 func (s *Slipstream) RemoveRegistry(t inf.RegistryTarget, opts *inf.ApplyOptions) ([]Edit, error) {
 	o := applyOptions(opts)
 	var edits []Edit
@@ -254,6 +255,19 @@ func (s *Slipstream) RemoveRegistry(t inf.RegistryTarget, opts *inf.ApplyOptions
 	}
 	if err := del(ServicesKey+`\`+s.Service, "service"); err != nil {
 		return edits, err
+	}
+	// The CriticalDeviceDatabase key itself goes when it is left empty
+	// (ReactOS' setupreg.inf deletes it, so ApplyHive created it); a hive
+	// is the only target whose keys can be counted.
+	if h, ok := t.(*hive.Hive); ok && CountChanges(edits) > 0 {
+		if p, ok := mapPath(o.Roots, "HKLM", CriticalDeviceKey); ok {
+			if k, err := h.OpenKey(p); err == nil && k.SubkeyCount() == 0 && k.ValueCount() == 0 && p != "" {
+				if err := h.DeleteKey(p); err != nil {
+					return edits, fmt.Errorf("sif: %w", err)
+				}
+				edits = append(edits, Edit{Kind: EditRemove, File: fileSetupHive, Section: p, Note: "left empty"})
+			}
+		}
 	}
 	return edits, nil
 }

@@ -1,8 +1,6 @@
 package sif_test
 
 import (
-	"bytes"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,88 +11,124 @@ import (
 	"github.com/winbootkit/winbootkit/sif"
 )
 
-func loadOEM(t testing.TB, rel string) *inf.OEM {
+// driverLines are the txtsetup.sif entries of spec §2.3 for one driver, as
+// issue 6 acceptance 1 spells them for viostor.
+type driverLines struct {
+	file, load, scsi, hwid, flags string
+}
+
+var (
+	viostorLines = driverLines{
+		file:  `viostor.sys = 1,,,,,,4_,4,1,,,1,4`,
+		load:  `viostor = viostor.sys,4`,
+		scsi:  `viostor = "Red Hat VirtIO BLOCK Disk Device Win2003/32-bit"`,
+		hwid:  `PCI\VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00 = "viostor"`,
+		flags: `viostor.sys = 16`,
+	}
+	vioscsiLines = driverLines{
+		file:  `vioscsi.sys = 1,,,,,,4_,4,1,,,1,4`,
+		load:  `vioscsi = vioscsi.sys,4`,
+		scsi:  `vioscsi = "Red Hat VirtIO SCSI Disk Device Win2003/32-bit"`,
+		hwid:  `PCI\VEN_1AF4&DEV_1004&SUBSYS_00081AF4&REV_00 = "vioscsi"`,
+		flags: `vioscsi.sys = 16`,
+	}
+)
+
+// checkAdded asserts that after differs from before only by the lines
+// want (CRLF-terminated, in this order), and that each entry sits in its
+// section.
+func checkAdded(t *testing.T, before, after []byte, want []string, sections map[string]string) {
 	t.Helper()
-	o, err := inf.ParseOEM(testutil.ReadFixture(t, rel), nil)
-	require.NoError(t, err)
-	return o
+	removed, added := lineDiff(before, after)
+	assert.Empty(t, removed, "no line of the original may change or go")
+	var w []string
+	for _, l := range want {
+		w = append(w, l+"\r\n")
+	}
+	assert.Equal(t, w, added)
+	for text, sec := range sections {
+		assert.Equal(t, sec, sectionOf(t, after, text), "section of %s", text)
+	}
 }
 
-func loadSIF(t testing.TB, b []byte) *sif.SIF {
+// reparse applies or removes on a fresh parse of b, as a tool working on
+// files does, and returns the new bytes.
+func reparse(t *testing.T, s *sif.Slipstream, b []byte, remove bool) []byte {
 	t.Helper()
-	s, err := sif.Parse(b, nil)
+	doc := loadSIF(t, b)
+	var err error
+	if remove {
+		_, err = s.RemoveSIF(doc)
+	} else {
+		_, err = s.ApplySIF(doc)
+	}
 	require.NoError(t, err)
-	return s
+	return doc.Bytes()
 }
 
-func newSlip(t testing.TB, oem *inf.OEM, o *sif.SlipstreamOptions) *sif.Slipstream {
-	t.Helper()
-	s, err := sif.NewSlipstream(oem, o)
-	require.NoError(t, err)
-	return s
-}
-
-// lineDiff returns the lines only in a and only in b, comparing the files as
-// lists of raw lines (line endings included): an LCS over lines, so that it
-// shows exactly which lines an edit inserted or deleted.
-func lineDiff(a, b []byte) (onlyA, onlyB []string) {
-	la, lb := splitKeep(a), splitKeep(b)
-	n, m := len(la), len(lb)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if la[i] == lb[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && la[i] == lb[j]:
-			i, j = i+1, j+1
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			onlyB = append(onlyB, lb[j])
-			j++
-		default:
-			onlyA = append(onlyA, la[i])
-			i++
-		}
-	}
-	return onlyA, onlyB
-}
-
-func splitKeep(b []byte) []string {
-	var out []string
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
-			out = append(out, string(b))
-			break
-		}
-		out = append(out, string(b[:i+1]))
-		b = b[i+1:]
-	}
-	return out
-}
-
-func TestScratchAccept1(t *testing.T) {
+// TestSlipstreamReactOS is issue 6 acceptance 1: viostor (WNET32 of
+// txtsetup-i386.oem) into ReactOS' txtsetup.sif, then vioscsi (WNET32_SCSI
+// of txtsetup.oem) on top; twice gives the same bytes, removal the original.
+func TestSlipstreamReactOS(t *testing.T) {
 	orig := testutil.ReadFixture(t, "inf/reactos/txtsetup.sif")
-	oem := loadOEM(t, "inf/virtio-win/txtsetup-i386.oem")
-	s := newSlip(t, oem, &sif.SlipstreamOptions{ID: "WNET32"})
+	viostor := newSlip(t, loadOEM(t, "inf/virtio-win/txtsetup-i386.oem"), &sif.SlipstreamOptions{ID: "WNET32", Arch: inf.X86})
+	vioscsi := newSlip(t, loadOEM(t, "inf/virtio-win/txtsetup.oem"), &sif.SlipstreamOptions{ID: "WNET32_SCSI", Arch: inf.X86})
+
 	doc := loadSIF(t, orig)
-	edits, err := s.ApplySIF(doc)
+	edits, err := viostor.ApplySIF(doc)
 	require.NoError(t, err)
-	for _, e := range edits {
-		t.Log(e)
+	one := doc.Bytes()
+	v := viostorLines
+	checkAdded(t, orig, one,
+		// [SourceDisksFiles], [HardwareIdsDatabase] and [SCSI.Load] come
+		// in file order; [SCSI] and [FileFlags] are new at the end.
+		[]string{v.file, v.hwid, v.load, "", "[SCSI]", v.scsi, "", "[FileFlags]", v.flags},
+		map[string]string{v.file: "SourceDisksFiles", v.load: "SCSI.Load", v.scsi: "SCSI", v.hwid: "HardwareIdsDatabase", v.flags: "FileFlags"})
+	assert.Equal(t, 7, sif.CountChanges(edits), "5 entries and 2 new sections: %v", edits)
+
+	again, err := viostor.ApplySIF(doc)
+	require.NoError(t, err)
+	assert.Zero(t, sif.CountChanges(again))
+	testutil.EqualBytes(t, one, doc.Bytes(), "a second apply changes nothing")
+	testutil.EqualBytes(t, one, reparse(t, viostor, one, false), "a second apply on the saved file changes nothing")
+
+	_, err = viostor.RemoveSIF(doc)
+	require.NoError(t, err)
+	testutil.EqualBytes(t, orig, doc.Bytes(), "removal in the same session restores the original")
+	testutil.EqualBytes(t, orig, reparse(t, viostor, one, true), "removal from the saved file restores the original")
+
+	// vioscsi alongside viostor.
+	two := reparse(t, vioscsi, one, false)
+	c := vioscsiLines
+	checkAdded(t, one, two, []string{c.file, c.hwid, c.load, c.scsi, c.flags},
+		map[string]string{c.file: "SourceDisksFiles", c.load: "SCSI.Load", c.scsi: "SCSI", c.hwid: "HardwareIdsDatabase", c.flags: "FileFlags"})
+	testutil.EqualBytes(t, two, reparse(t, vioscsi, two, false), "vioscsi twice")
+	testutil.EqualBytes(t, two, reparse(t, viostor, two, false), "viostor again on top")
+	testutil.EqualBytes(t, one, reparse(t, vioscsi, two, true), "removing vioscsi gives the viostor file")
+	testutil.EqualBytes(t, orig, reparse(t, viostor, reparse(t, vioscsi, two, true), true), "then removing viostor gives the original")
+	// The other order: viostor out first, its sections stay for vioscsi.
+	onlyScsi := reparse(t, viostor, two, true)
+	checkAdded(t, orig, onlyScsi, []string{c.file, c.hwid, c.load, "", "[SCSI]", c.scsi, "", "[FileFlags]", c.flags}, nil)
+	testutil.EqualBytes(t, orig, reparse(t, vioscsi, onlyScsi, true), "removing both in the other order")
+}
+
+// TestSlipstreamPlan: PlanSIF reports the edits ApplySIF makes and changes
+// nothing.
+func TestSlipstreamPlan(t *testing.T) {
+	orig := testutil.ReadFixture(t, "inf/reactos/txtsetup.sif")
+	s := newSlip(t, loadOEM(t, "inf/virtio-win/txtsetup-i386.oem"), nil)
+	doc := loadSIF(t, orig)
+	plan, err := s.PlanSIF(doc)
+	require.NoError(t, err)
+	assert.False(t, doc.Modified())
+	got, err := s.ApplySIF(doc)
+	require.NoError(t, err)
+	assert.Equal(t, plan, got)
+	var created []string
+	for _, e := range got {
+		if e.Kind == sif.EditCreateSection {
+			created = append(created, e.Section)
+		}
 	}
-	a, b := lineDiff(orig, doc.Bytes())
-	t.Logf("removed %q\nadded %q", a, b)
-	assert.Empty(t, a)
-	_ = strings.Join
+	assert.Equal(t, []string{"SCSI", "FileFlags"}, created, "the plan notes the sections it creates")
 }

@@ -251,14 +251,48 @@ func (w *Winnt) Set(key, value string) error {
 			return editError(fileWinnt, err)
 		}
 	}
-	if l := sec.Find(key); l != nil && l.NumFields() == 1 && l.Field(0) == value {
-		return nil
+	var err error
+	if l := sec.Find(key); l == nil {
+		_, err = sec.AppendLine(key + " = " + inf.Quote(value))
+	} else if l.NumFields() != 1 || l.Field(0) != value {
+		err = setQuoted(l, value)
 	}
-	if _, err := sec.Set(key, inf.Quote(value)); err != nil {
+	if err != nil {
 		return editError(fileWinnt, err)
 	}
 	w.check()
 	return nil
+}
+
+// setQuoted replaces the value of a one-line entry with value in quotes,
+// keeping the key, the spacing around '=' and a trailing comment. (inf's
+// SetFields quotes only what needs quotes; setupldr's samples always quote.)
+func setQuoted(l *inf.Line, value string) error {
+	text := l.Text()
+	eq := strings.IndexByte(text, '=')
+	if eq < 0 || strings.Contains(text, "\n") {
+		return l.SetText(l.Key() + " = " + inf.Quote(value))
+	}
+	j := eq + 1
+	for j < len(text) && (text[j] == ' ' || text[j] == '\t') {
+		j++
+	}
+	suffix := ""
+	inQuote := false
+	for k := j; k < len(text); k++ {
+		switch c := text[k]; {
+		case c == '"':
+			inQuote = !inQuote
+		case (c == ';' || c == '#') && !inQuote:
+			s := k
+			for s > j && (text[s-1] == ' ' || text[s-1] == '\t') {
+				s--
+			}
+			suffix = text[s:]
+			k = len(text)
+		}
+	}
+	return l.SetText(text[:j] + inf.Quote(value) + suffix)
 }
 
 // SetBootDevice sets BootDevice.
