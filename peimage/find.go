@@ -44,7 +44,7 @@ func (e Encoding) orBoth() Encoding {
 	return e
 }
 
-// UnitSize is the size of one character: 1 for ASCII, 2 for UTF-16LE.
+// UnitSize is the size of one character: 2 for UTF-16LE, otherwise 1.
 func (e Encoding) UnitSize() int {
 	if e == UTF16LE {
 		return 2

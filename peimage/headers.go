@@ -129,7 +129,7 @@ type Section struct {
 	Characteristics uint32
 }
 
-// Raw returns the section's file range, cut at the end of the file.
+// raw returns the section's file range, cut at the end of the file.
 func (s Section) raw(fileSize int64) Range {
 	off := min(s.Offset, fileSize)
 	return Range{off, min(s.Size, fileSize-off)}
