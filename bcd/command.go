@@ -49,6 +49,10 @@ import (
 //
 // where HOST is [C:], [locate] or a partition identity in brackets.
 //
+// An option is / or - followed by letters only; any other argument, such as
+// /tmp/BCD, is a value (the file name after /store, /createstore, /export
+// and /import is taken whatever it looks like).
+//
 // ID is a braced GUID or an alias ({bootmgr}, {default}, ...). Device
 // values use ParseDevice's syntax, drive letters through Drives.
 // /delete cleans up references by default, as bcdedit does; /remove of
@@ -110,7 +114,24 @@ var commands = map[string]map[string]bool{
 	"vhdboot": {"d": true, "firmware": true, "path": true, "systemroot": true, "default": false, "id": true},
 }
 
-func isSwitch(s string) bool { return len(s) > 1 && (s[0] == '/' || s[0] == '-') }
+// isSwitch reports whether s is an option: / or - followed by letters only.
+// Anything else ("/tmp/BCD", "-1", `\boot\boot.sdi`) is an argument, so
+// absolute Unix paths work as file names and values.
+func isSwitch(s string) bool {
+	if len(s) < 2 || (s[0] != '/' && s[0] != '-') {
+		return false
+	}
+	for _, c := range s[1:] {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// fileCommands take a file name as their next argument, whatever it looks
+// like.
+var fileCommands = map[string]bool{"createstore": true, "export": true, "import": true}
 
 func usage(arg, format string, args ...any) error {
 	return argErr("option", arg, ErrUsage, format, args...)
@@ -153,6 +174,10 @@ func (in *Interpreter) parse(args []string) (*cmdLine, error) {
 			c.cmd, c.cmdArg = name, a
 			if name == "v" {
 				c.cmd, c.verbose = "enum", true
+			}
+			if fileCommands[name] && i+1 < len(args) {
+				c.args = append(c.args, args[i+1])
+				i++
 			}
 		default:
 			if c.cmd == "" {

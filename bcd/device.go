@@ -225,9 +225,13 @@ func (d *Device) node() (*node, error) {
 	return d.buildNode(0)
 }
 
+// maxEncodeDepth bounds the Parent chain MarshalBinary follows, so that a
+// cycle of Parent pointers is an error rather than endless recursion.
+const maxEncodeDepth = 1024
+
 func (d *Device) buildNode(depth int) (*node, error) {
-	if depth > DefaultLimits.MaxDeviceDepth {
-		return nil, fmt.Errorf("bcd: device nested deeper than %d: %w", DefaultLimits.MaxDeviceDepth, ErrLimit)
+	if depth > maxEncodeDepth {
+		return nil, fmt.Errorf("bcd: device Parent chain deeper than %d (a cycle?): %w", maxEncodeDepth, ErrLimit)
 	}
 	o := d.orig
 	same := func(k nodeKind) bool { return o != nil && o.kind == k }
