@@ -155,7 +155,7 @@ type pefileResult struct {
 // in one python process.
 func pefile(t testing.TB, files ...string) map[string]pefileResult {
 	t.Helper()
-	py := testutil.Tool(t, "/usr/bin/python3")
+	py := testutil.PythonModule(t, "pefile")
 	script := `import sys, pefile
 for f in sys.argv[1:]:
     pe = pefile.PE(f, fast_load=True)

@@ -129,7 +129,7 @@ func TestChecksumFix(t *testing.T) {
 	testutil.EqualBytes(t, good, read(t, p))
 
 	// pefile agrees.
-	py := testutil.Tool(t, "/usr/bin/python3")
+	py := testutil.PythonModule(t, "pefile")
 	res := testutil.Run(t, py, "-c", "import sys, pefile; print(pefile.PE(sys.argv[1], fast_load=True).verify_checksum())", p)
 	assert.Equal(t, "True", strings.TrimSpace(res))
 }

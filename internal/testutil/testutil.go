@@ -76,6 +76,23 @@ func SystemFile(t testing.TB, path string) string {
 	return path
 }
 
+// SystemPython is the interpreter interop tests use: Debian's, because a
+// pyenv python3 earlier in PATH may shadow it and lack Debian's modules.
+const SystemPython = "/usr/bin/python3"
+
+// PythonModule returns the path of SystemPython after checking that it can
+// import module (for example "pefile"). When the interpreter or the module is
+// missing the test is skipped, or failed when CI is set.
+func PythonModule(t testing.TB, module string) string {
+	t.Helper()
+	py := Tool(t, SystemPython)
+	if _, errOut, err := RunErr(py, "-c", "import "+module); err != nil {
+		missing(t, "python module %q not importable by %s (%v: %s); install Debian package %s",
+			module, py, err, strings.TrimSpace(errOut), debianPackage("python3-"+module))
+	}
+	return py
+}
+
 // debianPackage names the package that provides a tool or file, for skip messages.
 func debianPackage(name string) string {
 	switch {
@@ -101,7 +118,9 @@ func debianPackage(name string) string {
 	case "7zz":
 		return "7zip"
 	case "python3":
-		return "python3-pefile"
+		return "python3"
+	case "python3-pefile", "python3-hivex":
+		return filepath.Base(name)
 	case "osslsigncode":
 		return "osslsigncode"
 	case "readpe", "pesec", "pescan", "pehash":

@@ -23,6 +23,9 @@ func TestToolChild(t *testing.T) {
 	case "sysfile":
 		SystemFile(t, "/usr/lib/syslinux/no-such-file-"+t.Name())
 		t.Log("SYSFILE-RETURNED")
+	case "pymod":
+		PythonModule(t, "winbootkit_no_such_module")
+		t.Log("PYMOD-RETURNED")
 	case "fixture":
 		Fixture(t, "no/such/fixture.bin")
 		t.Log("FIXTURE-RETURNED")
@@ -39,7 +42,7 @@ func runChild(t *testing.T, mode, ci string) (string, error) {
 }
 
 func TestToolFailsUnderCI(t *testing.T) {
-	for _, mode := range []string{"tool", "fixture", "sysfile"} {
+	for _, mode := range []string{"tool", "fixture", "sysfile", "pymod"} {
 		t.Run(mode, func(t *testing.T) {
 			out, err := runChild(t, mode, "true")
 			var exitErr *exec.ExitError
@@ -52,7 +55,7 @@ func TestToolFailsUnderCI(t *testing.T) {
 }
 
 func TestToolSkipsLocally(t *testing.T) {
-	for _, mode := range []string{"tool", "fixture", "sysfile"} {
+	for _, mode := range []string{"tool", "fixture", "sysfile", "pymod"} {
 		t.Run(mode, func(t *testing.T) {
 			out, err := runChild(t, mode, "")
 			require.NoError(t, err, "child must pass (skip) without CI; output:\n%s", out)
