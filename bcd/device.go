@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/winbootkit/winbootkit/internal/utf16le"
 )
@@ -308,6 +310,9 @@ func (d *Device) fillPath(fp *filePath, depth int) error {
 	}
 	if !d.Parent.Options.IsZero() {
 		return fmt.Errorf("bcd: the Parent of a %v device cannot have Options: %w", d.Kind, ErrInvalid)
+	}
+	if strings.ContainsRune(d.Path, 0) || !utf8.ValidString(d.Path) {
+		return fmt.Errorf("bcd: %v device path %q has a NUL or is not UTF-8: %w", d.Kind, d.Path, ErrInvalid)
 	}
 	parent, err := d.Parent.buildNode(depth + 1)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Drives maps drive letters to partitions and back. Offline there are no
@@ -188,6 +189,9 @@ func parseDeviceBody(s, body string, elem ElementType, sx *Syntax) (*Device, err
 	}
 	if rest == "" {
 		return bad("no path after the parent")
+	}
+	if strings.ContainsRune(rest, 0) || !utf8.ValidString(rest) {
+		return bad("the path has a NUL character or is not UTF-8")
 	}
 	d.Path = rest
 	return d, nil
