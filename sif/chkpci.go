@@ -125,7 +125,8 @@ func (c *CHKPCI) Remove(entries []PCIEntry) []Edit {
 			lastNoEOL := i+2 == len(c.lines) && !strings.HasSuffix(c.lines[i+1], "\n")
 			c.lines = append(c.lines[:i], c.lines[i+2:]...)
 			if lastNoEOL && i > 0 {
-				c.lines[i-1] = trimEOL(c.lines[i-1])
+				// Undo what Add does to a file without a final line ending.
+				c.lines[i-1] = strings.TrimSuffix(c.lines[i-1], c.eol)
 			}
 			edits = append(edits, Edit{Kind: EditRemove, File: fileCHKPCI, Line: i + 1, Old: "$" + cur.ID + " " + cur.Service})
 			break

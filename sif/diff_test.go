@@ -104,7 +104,7 @@ func TestUnifiedDiffRandom(t *testing.T) {
 }
 
 // applyUnified applies a unified diff to old.
-func applyUnified(t *testing.T, old, d []byte) []byte {
+func applyUnified(t testing.TB, old, d []byte) []byte {
 	if d == nil {
 		return old
 	}
@@ -155,7 +155,7 @@ func applyUnified(t *testing.T, old, d []byte) []byte {
 	return []byte(strings.Join(out, ""))
 }
 
-func atoi(t *testing.T, s string) int {
+func atoi(t testing.TB, s string) int {
 	n := 0
 	for _, c := range s {
 		require.True(t, c >= '0' && c <= '9', s)

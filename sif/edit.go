@@ -211,15 +211,37 @@ func sameFields(a, b []string) bool {
 	return true
 }
 
+// keyIndex maps folded keys of a section's entries to the entries, so that
+// a driver with thousands of hardware IDs does not search the section once
+// per ID.
+type keyIndex map[string][]*inf.Line
+
+func indexSection(sec *inf.Section) keyIndex {
+	idx := keyIndex{}
+	for _, l := range sec.Entries() {
+		if l.HasKey() {
+			k := strings.ToLower(l.Key())
+			idx[k] = append(idx[k], l)
+		}
+	}
+	return idx
+}
+
 func (s *Slipstream) addSIF(t *SIF) ([]Edit, error) {
 	var edits []Edit
 	edits = append(edits, s.sifNotes(t)...)
 	d := t.doc
+	indexes := map[string]keyIndex{}
 	for _, e := range s.Entries {
 		name := s.sectionFor(t, e)
 		sec := d.Section(name)
 		if sec != nil {
-			done, ed, err := s.existing(t, sec, e)
+			idx := indexes[strings.ToLower(name)]
+			if idx == nil {
+				idx = indexSection(sec)
+				indexes[strings.ToLower(name)] = idx
+			}
+			done, ed, err := s.existing(sec, idx[strings.ToLower(e.Key)], e)
 			if err != nil {
 				return nil, err
 			}
@@ -232,6 +254,7 @@ func (s *Slipstream) addSIF(t *SIF) ([]Edit, error) {
 			if sec, err = createSection(d, name); err != nil {
 				return nil, editError(fileSIF, err)
 			}
+			indexes[strings.ToLower(name)] = keyIndex{}
 			edits = append(edits, Edit{Kind: EditCreateSection, Section: name, line: sec.Headers()[0],
 				Note: "the section did not exist"})
 		}
@@ -239,6 +262,8 @@ func (s *Slipstream) addSIF(t *SIF) ([]Edit, error) {
 		if err != nil {
 			return nil, editError(fileSIF, err)
 		}
+		k := strings.ToLower(e.Key)
+		indexes[strings.ToLower(name)][k] = append(indexes[strings.ToLower(name)][k], l)
 		edits = append(edits, Edit{Kind: EditAdd, Section: sec.Name(), New: e.Text, line: l})
 	}
 	return edits, nil
@@ -260,34 +285,34 @@ func createSection(d *inf.Document, name string) (*inf.Section, error) {
 	return d.AddSection(name)
 }
 
-// existing looks at the entries of sec that an entry e is about. done
-// reports that nothing needs to be added.
-func (s *Slipstream) existing(t *SIF, sec *inf.Section, e SIFEntry) (bool, []Edit, error) {
+// existing looks at the entries of sec with e's key (same, in file order)
+// that an entry e is about. done reports that nothing needs to be added.
+func (s *Slipstream) existing(sec *inf.Section, same []*inf.Line, e SIFEntry) (bool, []Edit, error) {
 	var edits []Edit
 	kept := func(l *inf.Line, note string) {
 		edits = append(edits, Edit{Kind: EditKept, Section: sec.Name(), Old: l.Text(), line: l, Note: note})
 	}
-	same := func(l *inf.Line) {
+	unchanged := func(l *inf.Line) {
 		edits = append(edits, Edit{Kind: EditUnchanged, Section: sec.Name(), Old: l.Text(), line: l})
 	}
 	switch e.role {
 	case roleFile:
 		done := false
-		for _, l := range sec.FindAll(e.Key) {
+		for _, l := range same {
 			f := ParseSourceDisksFile(l.Key(), l.Fields())
 			if !strings.EqualFold(strings.TrimSpace(f.DestDirID), strings.TrimSpace(s.fields.DestDirID)) {
 				continue
 			}
 			done = true
 			if sameFields(l.Fields(), e.Fields) {
-				same(l)
+				unchanged(l)
 			} else {
 				kept(l, fmt.Sprintf("the file is already listed for destination directory %s with other fields; wanted %s", f.DestDirID, e.Text))
 			}
 		}
 		return done, edits, nil
 	case roleLoad:
-		for _, l := range sec.FindAll(e.Key) {
+		for _, l := range same {
 			if !strings.EqualFold(strings.TrimSpace(l.Field(0)), s.DriverFile) {
 				return false, nil, &EntryError{File: fileSIF, Section: sec.Name(), Line: l.Number(), Text: l.Text(), Err: ErrConflict,
 					Msg: fmt.Sprintf("service %s already loads another file than %s", s.Service, s.DriverFile)}
@@ -299,9 +324,10 @@ func (s *Slipstream) existing(t *SIF, sec *inf.Section, e SIFEntry) (bool, []Edi
 					Note: fmt.Sprintf("another service loads %s too", s.DriverFile)})
 			}
 		}
-		if l := sec.Find(e.Key); l != nil {
+		if len(same) > 0 {
+			l := same[0]
 			if sameFields(l.Fields(), e.Fields) {
-				same(l)
+				unchanged(l)
 			} else {
 				note := "the entry differs from " + e.Text
 				if strings.TrimSpace(l.Field(1)) == "" {
@@ -313,10 +339,10 @@ func (s *Slipstream) existing(t *SIF, sec *inf.Section, e SIFEntry) (bool, []Edi
 		}
 		return false, edits, nil
 	case roleHardwareID:
-		ls := sec.FindAll(e.Key)
+		ls := same
 		for _, l := range ls {
 			if strings.EqualFold(strings.TrimSpace(l.Field(0)), s.Service) {
-				same(l)
+				unchanged(l)
 				return true, edits, nil
 			}
 		}
@@ -334,9 +360,10 @@ func (s *Slipstream) existing(t *SIF, sec *inf.Section, e SIFEntry) (bool, []Edi
 		}
 		return false, edits, nil
 	default: // roleDescription, roleFileFlags: one value per key
-		if l := sec.Find(e.Key); l != nil {
+		if len(same) > 0 {
+			l := same[0]
 			if sameFields(l.Fields(), e.Fields) {
-				same(l)
+				unchanged(l)
 			} else {
 				kept(l, "the entry differs from "+e.Text)
 			}
@@ -372,6 +399,7 @@ func (s *Slipstream) removeSIF(t *SIF) ([]Edit, error) {
 	var edits []Edit
 	d := t.doc
 	touched := map[string]bool{}
+	indexes := map[string]keyIndex{}
 	for _, e := range s.Entries {
 		var names []string
 		if e.role == roleFile && e.Section == "" {
@@ -384,12 +412,20 @@ func (s *Slipstream) removeSIF(t *SIF) ([]Edit, error) {
 			if sec == nil {
 				continue
 			}
-			for _, l := range sec.FindAll(e.Key) {
+			idx := indexes[strings.ToLower(name)]
+			if idx == nil {
+				idx = indexSection(sec)
+				indexes[strings.ToLower(name)] = idx
+			}
+			for _, l := range idx[strings.ToLower(e.Key)] {
 				if !s.isMine(e, l) {
 					continue
 				}
 				ed := Edit{Kind: EditRemove, Section: sec.Name(), Old: l.Text(), Line: l.Number()}
 				if err := l.Remove(); err != nil {
+					if errors.Is(err, inf.ErrRemoved) {
+						continue // a duplicate entry of the slipstream, removed already
+					}
 					return nil, editError(fileSIF, err)
 				}
 				edits = append(edits, ed)

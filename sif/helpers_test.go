@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/winbootkit/winbootkit/hive"
 	"github.com/winbootkit/winbootkit/inf"
 	"github.com/winbootkit/winbootkit/internal/testutil"
 	"github.com/winbootkit/winbootkit/sif"
@@ -119,3 +120,5 @@ func sectionOf(t testing.TB, b []byte, text string) string {
 var fsErrNotExist = fs.ErrNotExist
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func hiveParse(b []byte) (*hive.Hive, error) { return hive.Parse(b, nil) }

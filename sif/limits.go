@@ -22,7 +22,9 @@ type Limits struct {
 	MaxDriverFileSize int64
 
 	// MaxHardwareIDs is the most hardware IDs one txtsetup.oem option may
-	// list. Default 65,536.
+	// list. Default 4096 (real options list tens; every ID is one
+	// [HardwareIdsDatabase] line, and each line inserted costs a pass over
+	// the document).
 	MaxHardwareIDs int
 }
 
@@ -30,7 +32,7 @@ type Limits struct {
 var DefaultLimits = Limits{
 	MaxFileSize:       64 << 20,
 	MaxDriverFileSize: 256 << 20,
-	MaxHardwareIDs:    1 << 16,
+	MaxHardwareIDs:    4096,
 }
 
 func (l Limits) withDefaults() Limits {
