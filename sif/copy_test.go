@@ -128,6 +128,7 @@ func TestSaveFailures(t *testing.T) {
 		"Winnt.WriteFile":  func(p string) error { return w.WriteFile(p, 0) },
 		"CHKPCI.WriteFile": func(p string) error { return c.WriteFile(p, 0) },
 		"SaveHive":         func(p string) error { return sif.SaveHive(h, p, 0) },
+		"WritePlan":        func(p string) error { return slip.WritePlan(p, nil, 0) },
 		"CopyFiles": func(p string) error {
 			_, err := slip.CopyFiles(os.DirFS(disk), filepath.Dir(p), []sif.FileCopy{{Source: "I386/WIN2003/VIOSTOR.SYS", Media: filepath.Base(p)}}, nil)
 			return err

@@ -2,8 +2,12 @@ package sif
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
+
+	"github.com/winbootkit/winbootkit/internal/atomicfile"
 )
 
 // WriteText writes the slipstream as a plan for people to review: the
@@ -61,4 +65,20 @@ func (s *Slipstream) WriteText(w io.Writer) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// WritePlan saves the plan (WriteText) followed by the edits made with it
+// to path, atomically; perm is used for a new file (0 means 0644).
+func (s *Slipstream) WritePlan(path string, edits []Edit, perm fs.FileMode) error {
+	var b bytes.Buffer
+	if err := s.WriteText(&b); err != nil {
+		return err
+	}
+	if len(edits) > 0 {
+		b.WriteString("\nedits:\n")
+		for _, e := range edits {
+			fmt.Fprintf(&b, "  %s\n", e)
+		}
+	}
+	return atomicfile.WriteFile(path, b.Bytes(), perm)
 }
