@@ -132,3 +132,57 @@ func TestSlipstreamPlan(t *testing.T) {
 	}
 	assert.Equal(t, []string{"SCSI", "FileFlags"}, created, "the plan notes the sections it creates")
 }
+
+// TestSlipstreamAMD64: the amd64 option into ReactOS' txtsetup.sif, and an
+// option whose disk directory names the other architecture.
+func TestSlipstreamAMD64(t *testing.T) {
+	orig := testutil.ReadFixture(t, "inf/reactos/txtsetup.sif")
+	oem := loadOEM(t, "inf/virtio-win/txtsetup-amd64.oem")
+	s := newSlip(t, oem, &sif.SlipstreamOptions{Arch: inf.AMD64, DriverINF: stampedINF(t, "inf/virtio-win/viostor.inx", inf.AMD64)})
+	assert.Equal(t, "WNET64", s.ID)
+	assert.Equal(t, "AMD64/viostor.sys", s.Copies[0].Media)
+	assert.NotContains(t, codesOf(s.Warnings), "arch-mismatch")
+	doc := loadSIF(t, orig)
+	_, err := s.ApplySIF(doc)
+	require.NoError(t, err)
+	assert.Equal(t, "SourceDisksFiles", sectionOf(t, doc.Bytes(), "viostor.sys = 1,,,,,,4_,4,1,,,1,4"),
+		"[SourceDisksFiles.amd64] is empty in ReactOS, so the undecorated section is used")
+	dir, _ := sif.MediaDirFor(doc, inf.AMD64, "")
+	assert.Equal(t, "amd64/viostor.sys", s.CopyPlan(dir)[0].Media)
+
+	mismatch := newSlip(t, oem, &sif.SlipstreamOptions{Arch: inf.X86})
+	assert.Contains(t, codesOf(mismatch.Warnings), "arch-mismatch")
+
+	// An explicit section and field template.
+	custom := newSlip(t, oem, &sif.SlipstreamOptions{Arch: inf.AMD64, FilesSection: "SourceDisksFiles.amd64", Fields: &sif.FieldsNeverCopy, NoFileFlags: true})
+	doc = loadSIF(t, orig)
+	_, err = custom.ApplySIF(doc)
+	require.NoError(t, err)
+	assert.Equal(t, "SourceDisksFiles.amd64", sectionOf(t, doc.Bytes(), "viostor.sys = 1,,,,,,4_,4,3,3,,1,4"))
+	assert.Empty(t, doc.FileFlags())
+	_, err = custom.RemoveSIF(doc)
+	require.NoError(t, err)
+	testutil.EqualBytes(t, orig, doc.Bytes())
+}
+
+// TestSlipstreamWin2000Note: Windows 2000 media (MinorVersion = 0) get a
+// note about the field template.
+func TestSlipstreamWin2000Note(t *testing.T) {
+	b := []byte("[SetupData]\r\nMinorVersion = 0\r\n[SourceDisksNames]\r\n1 = \"CD\",tag,,\\i386\r\n[WinntDirectories]\r\n4 = system32\\drivers\r\n")
+	s := newSlip(t, parseOEM(t, oemText("a.sys", "a")), nil)
+	edits, err := s.PlanSIF(loadSIF(t, b))
+	require.NoError(t, err)
+	var notes []string
+	for _, e := range edits {
+		if e.Kind == sif.EditNote {
+			notes = append(notes, e.Section)
+		}
+	}
+	assert.Equal(t, []string{"SetupData"}, notes)
+	s2 := newSlip(t, parseOEM(t, oemText("a.sys", "a")), &sif.SlipstreamOptions{Fields: &sif.FieldsWin2000})
+	edits, err = s2.PlanSIF(loadSIF(t, b))
+	require.NoError(t, err)
+	for _, e := range edits {
+		assert.NotEqual(t, sif.EditNote, e.Kind, "%v", e)
+	}
+}
