@@ -76,18 +76,26 @@ func (s *Store) selectObjects(what string) ([]*Object, error) {
 		return nil, err
 	}
 	filter := func(keep func(*Object) bool) []*Object {
-		var out []*Object
+		type keyed struct {
+			o  *Object
+			id string
+		}
+		var sel []keyed
 		for _, o := range all {
 			if keep(o) {
-				out = append(out, o)
+				sel = append(sel, keyed{o, o.ID().String()})
 			}
 		}
-		slices.SortStableFunc(out, func(a, b *Object) int {
-			if c := cmp.Compare(a.Type(), b.Type()); c != 0 {
+		slices.SortStableFunc(sel, func(a, b keyed) int {
+			if c := cmp.Compare(a.o.Type(), b.o.Type()); c != 0 {
 				return c
 			}
-			return cmp.Compare(a.ID().String(), b.ID().String())
+			return cmp.Compare(a.id, b.id)
 		})
+		out := make([]*Object, len(sel))
+		for i, k := range sel {
+			out[i] = k.o
+		}
 		return out
 	}
 	switch sel {

@@ -3,7 +3,6 @@ package bcd
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"fmt"
 )
 
 // GUID is a Windows GUID in its binary layout: Data1 (uint32), Data2 and
@@ -88,9 +87,21 @@ func NewGUID() GUID {
 // String returns the GUID in lower case with braces, the form bcdedit
 // prints and the form of the key names under Objects.
 func (g GUID) String() string {
-	return fmt.Sprintf("{%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x}",
-		binary.LittleEndian.Uint32(g[0:]), binary.LittleEndian.Uint16(g[4:]),
-		binary.LittleEndian.Uint16(g[6:]), g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15])
+	const digits = "0123456789abcdef"
+	// Text order of the bytes: Data1..Data3 are little-endian.
+	order := [16]int{3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15}
+	var b [38]byte
+	b[0], b[37] = '{', '}'
+	j := 1
+	for i, k := range order {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b[j] = '-'
+			j++
+		}
+		b[j], b[j+1] = digits[g[k]>>4], digits[g[k]&0xf]
+		j += 2
+	}
+	return string(b[:])
 }
 
 // IsZero reports whether g is all zeros (no GUID).

@@ -153,7 +153,7 @@ func encodeValue(t ElementType, v Value) (hive.ValueType, []byte, error) {
 		if v != nil {
 			got = fmt.Sprintf("%T (%v)", v, v.Format())
 		}
-		return 0, nil, argErr("value", got, ErrValueType, "element %s takes a %v value", t.KeyName(), t.Format())
+		return 0, nil, argErr("value", got, ErrValueType, "element %s has format %v", t.KeyName(), t.Format())
 	}
 	switch v := v.(type) {
 	case *Device:
