@@ -125,18 +125,8 @@ type OpenOptions struct {
 // OpenDiskFile opens the disk image at path. Close releases the file; the
 // image reads from it until then (Save may write over the same path).
 func OpenDiskFile(name string, opts *OpenOptions) (*DiskImage, error) {
-	f, err := os.Open(name)
+	d, f, err := openBacking(name, func(r io.ReaderAt, size int64) (*DiskImage, error) { return OpenDisk(r, size, opts) })
 	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	d, err := OpenDisk(f, fi.Size(), opts)
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	d.closer = f
@@ -144,12 +134,35 @@ func OpenDiskFile(name string, opts *OpenOptions) (*DiskImage, error) {
 }
 
 // Close releases the file opened by OpenDiskFile (a no-op otherwise).
-func (d *DiskImage) Close() error {
-	if d.closer == nil {
+func (d *DiskImage) Close() error { return closeOnce(&d.closer) }
+
+// openBacking opens the file name and reads it with open. On success the file
+// stays open for the result to read from (its Close must close it); on
+// failure it is closed.
+func openBacking[T any](name string, open func(r io.ReaderAt, size int64) (T, error)) (T, *os.File, error) {
+	var zero T
+	f, err := os.Open(name)
+	if err != nil {
+		return zero, nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		var v T
+		if v, err = open(f, fi.Size()); err == nil {
+			return v, f, nil
+		}
+	}
+	f.Close()
+	return zero, nil, err
+}
+
+// closeOnce closes *c, if set, and clears it, so a second Close is a no-op.
+func closeOnce(c *io.Closer) error {
+	if *c == nil {
 		return nil
 	}
-	err := d.closer.Close()
-	d.closer = nil
+	err := (*c).Close()
+	*c = nil
 	return err
 }
 

@@ -475,3 +475,35 @@ func TestFailedEditRollsBack(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "c", string(got))
 }
+
+// OpenDiskFile and OpenISOFile report a missing file and a file that is not
+// an image, and Close may be called twice.
+func TestOpenFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.img")
+	require.NoError(t, os.WriteFile(junk, bytes.Repeat([]byte{0xF6}, 64<<10), 0o644))
+	d, err := ramdisk.BuildDisk(nil, &ramdisk.DiskOptions{Size: 8 << 20})
+	require.NoError(t, err)
+	disk := filepath.Join(dir, "disk.img")
+	require.NoError(t, d.Save(disk, nil))
+	iso := filepath.Join(dir, "x.iso")
+	require.NoError(t, ramdisk.NewISO("X").Save(iso, nil))
+
+	_, err = ramdisk.OpenDiskFile(filepath.Join(dir, "missing"), nil)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	_, err = ramdisk.OpenISOFile(filepath.Join(dir, "missing"), nil)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	_, err = ramdisk.OpenDiskFile(junk, nil)
+	require.ErrorIs(t, err, ramdisk.ErrFormat)
+	_, err = ramdisk.OpenISOFile(junk, nil)
+	require.ErrorIs(t, err, ramdisk.ErrFormat)
+
+	od, err := ramdisk.OpenDiskFile(disk, nil)
+	require.NoError(t, err)
+	require.NoError(t, od.Close())
+	require.NoError(t, od.Close())
+	oi, err := ramdisk.OpenISOFile(iso, nil)
+	require.NoError(t, err)
+	require.NoError(t, oi.Close())
+	require.NoError(t, oi.Close())
+}

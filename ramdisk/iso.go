@@ -123,18 +123,8 @@ func NewISO(volumeID string) *ISOImage {
 
 // OpenISOFile opens the ISO image at path. Close releases the file.
 func OpenISOFile(name string, opts *OpenOptions) (*ISOImage, error) {
-	f, err := os.Open(name)
+	im, f, err := openBacking(name, func(r io.ReaderAt, size int64) (*ISOImage, error) { return OpenISO(r, size, opts) })
 	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	im, err := OpenISO(f, fi.Size(), opts)
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	im.closer = f
@@ -142,14 +132,7 @@ func OpenISOFile(name string, opts *OpenOptions) (*ISOImage, error) {
 }
 
 // Close releases the file opened by OpenISOFile (a no-op otherwise).
-func (im *ISOImage) Close() error {
-	if im.closer == nil {
-		return nil
-	}
-	err := im.closer.Close()
-	im.closer = nil
-	return err
-}
+func (im *ISOImage) Close() error { return closeOnce(&im.closer) }
 
 // OpenISO reads the volume descriptors, the whole directory tree and the
 // boot catalog of an ISO image of the given size. r must stay valid while

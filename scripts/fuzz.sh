@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# fuzz.sh runs every Fuzz* target of the given Go packages, one target at a
+# time, and reports which targets found a failing input.
+#
+# Usage (from anywhere in the checkout):
+#   scripts/fuzz.sh                      # every package of the module (./...)
+#   scripts/fuzz.sh ./hive ./wim         # only these packages
+#   FUZZTIME=10m scripts/fuzz.sh ./inf   # longer runs
+#
+# Environment:
+#   FUZZTIME          time per target (go test -fuzztime), default 1m;
+#                     a count such as 100000x also works
+#   FUZZMINIMIZETIME  bound on minimizing each failing or new input
+#                     (go test -fuzzminimizetime), default 10s
+#   FUZZPARALLEL      fuzzing workers per target (go test -parallel),
+#                     default: GOMAXPROCS
+#   FUZZTARGETS       regular expression: only targets whose name matches
+#   FUZZLOGDIR        where full logs go, default a new temporary directory
+#
+# A target that fails writes its minimized input to
+# <package>/testdata/fuzz/<Target>/<hash>; the summary prints that path.
+# Commit it once the bug is fixed: plain `go test` then replays it as a
+# regression test. New interesting inputs stay in the Go build cache
+# ($(go env GOCACHE)/fuzz) and make later runs start from where this one
+# stopped.
+#
+# Exit status: 0 when every target ran without failure, 1 otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZTIME="${FUZZTIME:-1m}"
+FUZZMINIMIZETIME="${FUZZMINIMIZETIME:-10s}"
+FUZZTARGETS="${FUZZTARGETS:-.}"
+FUZZLOGDIR="${FUZZLOGDIR:-$(mktemp -d "${TMPDIR:-/tmp}/fuzz.XXXXXX")}"
+mkdir -p "$FUZZLOGDIR"
+
+extra=()
+if [ -n "${FUZZPARALLEL:-}" ]; then extra+=(-parallel "$FUZZPARALLEL"); fi
+
+if [ $# -eq 0 ]; then set -- ./...; fi
+mapfile -t pkgs < <(go list "$@")
+
+ran=0
+failed=()
+summary=()
+for pkg in "${pkgs[@]}"; do
+  if ! listing=$(go test -list '^Fuzz' "$pkg" 2>&1); then
+    echo "FAIL $pkg: cannot list fuzz targets:"; echo "$listing"
+    failed+=("$pkg (does not build)")
+    continue
+  fi
+  mapfile -t targets < <(grep '^Fuzz' <<<"$listing" | grep -E -- "$FUZZTARGETS" || true)
+  for target in "${targets[@]}"; do
+    [ -n "$target" ] || continue
+    ran=$((ran + 1))
+    log="$FUZZLOGDIR/$(tr '/' '_' <<<"$pkg")_$target.log"
+    dir=$(go list -f '{{.Dir}}' "$pkg")
+    before=$(ls "$dir/testdata/fuzz/$target" 2>/dev/null | sort || true)
+    echo "--- $pkg $target ($FUZZTIME)"
+    status=ok
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" \
+      -fuzzminimizetime "$FUZZMINIMIZETIME" "${extra[@]}" "$pkg" >"$log" 2>&1 || status=FAIL
+    # The last progress line holds the totals, e.g.
+    # "fuzz: elapsed: 1m0s, execs: 123456 (2057/sec), new interesting: 7 (total: 40)".
+    stats=$(grep -E '^fuzz: elapsed: .*execs' "$log" | tail -n 1 | sed 's/^fuzz: //' || true)
+    line="$status $pkg $target: ${stats:-no progress line}"
+    if [ "$status" = FAIL ]; then
+      after=$(ls "$dir/testdata/fuzz/$target" 2>/dev/null | sort || true)
+      new=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | sed '/^$/d' || true)
+      if [ -n "$new" ]; then
+        line+=" | new failing input: $(sed "s|^|${dir#"$PWD"/}/testdata/fuzz/$target/|" <<<"$new" | paste -sd' ')"
+      fi
+      failed+=("$pkg $target")
+      grep -E -A12 -e '--- FAIL' -e '^\s+\S+_test\.go:[0-9]+' -e 'panic:' "$log" | head -n 40 || tail -n 40 "$log"
+      echo "    full log: $log"
+    fi
+    echo "$line"
+    summary+=("$line")
+  done
+done
+
+echo
+echo "=== fuzz summary ($ran targets, $FUZZTIME each; logs in $FUZZLOGDIR)"
+printf '%s\n' "${summary[@]+"${summary[@]}"}"
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "=== ${#failed[@]} failed:"
+  printf '  %s\n' "${failed[@]}"
+  exit 1
+fi
+echo "=== no failures"
