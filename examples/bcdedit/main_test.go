@@ -130,6 +130,16 @@ func utf16z(s string) []byte {
 	return append(b, 0, 0)
 }
 
+func utf16Decode(b []byte) []rune {
+	var u []uint16
+	for i := 0; i+1 < len(b); i += 2 {
+		if c := binary.LittleEndian.Uint16(b[i:]); c != 0 {
+			u = append(u, c)
+		}
+	}
+	return utf16.Decode(u)
+}
+
 func le32(b []byte, off int) uint32 { return binary.LittleEndian.Uint32(b[off:]) }
 
 // Acceptance 3: the two WinPE scripts run line by line; the stores pass
@@ -172,6 +182,13 @@ func TestScripts(t *testing.T) {
 	require.NotNil(t, fixPartition)
 	assert.Equal(t, map[int]bool{8: true}, fixSize[bcd.FormatInteger])
 	assert.Equal(t, map[int]bool{1: true}, fixSize[bcd.FormatBoolean])
+	// The fixture's forms of an object reference and a one-entry object
+	// list: UTF-16 "{guid}" and a NUL; the same and a second NUL.
+	fixDefault := fixEls[`{9dea862c-5cdd-4e70-acc1-f32b344d4795}\23000003`]
+	fixOrder := fixEls[`{9dea862c-5cdd-4e70-acc1-f32b344d4795}\24000001`]
+	require.NotNil(t, fixDefault.data)
+	assert.Equal(t, append(bytes.Clone(fixDefault.data), 0, 0), fixOrder.data)
+	assert.Equal(t, utf16z(string(utf16Decode(fixDefault.data))), fixDefault.data)
 
 	// C: is the fixture's partition (read from its partition device).
 	fixPart, err := bcd.DecodeDevice(fixPartition)
