@@ -105,7 +105,6 @@ var commands = map[string]map[string]bool{
 	"default":           {},
 	"timeout":           {},
 	"enum":              {},
-	"v":                 {},
 	"copy":              {"d": true},
 	"export":            {},
 	"import":            {"clean": false},
@@ -168,13 +167,11 @@ func (in *Interpreter) parse(args []string) (*cmdLine, error) {
 			}
 			c.store, c.hasStore = args[i+1], true
 			i++
-		case name == "v" && c.cmd != "":
+		case name == "v":
+			// /v is a global option; alone it means /enum /v.
 			c.verbose = true
 		case commands[name] != nil && c.cmd == "":
 			c.cmd, c.cmdArg = name, a
-			if name == "v" {
-				c.cmd, c.verbose = "enum", true
-			}
 			if fileCommands[name] && i+1 < len(args) {
 				c.args = append(c.args, args[i+1])
 				i++
@@ -209,14 +206,7 @@ func (in *Interpreter) parse(args []string) (*cmdLine, error) {
 		}
 	}
 	if c.cmd == "" {
-		if c.verbose {
-			c.cmd = "enum"
-		} else {
-			c.cmd, c.cmdArg = "enum", "/enum"
-		}
-	}
-	if c.cmdArg == "" {
-		c.cmdArg = "/" + c.cmd
+		c.cmd, c.cmdArg = "enum", "/enum"
 	}
 	return c, nil
 }

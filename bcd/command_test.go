@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/winbootkit/winbootkit/bcd"
+	"github.com/winbootkit/winbootkit/internal/atomicfile"
 	"github.com/winbootkit/winbootkit/internal/testutil"
 )
 
@@ -190,6 +191,9 @@ func TestInterpreterCommands(t *testing.T) {
 	out2, err := s.run(`bcdedit /store BCD /enum ACTIVE /V`)
 	require.NoError(t, err)
 	assert.Equal(t, out, out2)
+	out2, err = s.run(`bcdedit /v /store BCD /enum`)
+	require.NoError(t, err)
+	assert.Equal(t, out, out2)
 	out, err = s.run(`bcdedit /store BCD /enum {ramdiskoptions}`)
 	require.NoError(t, err)
 	assert.Contains(t, out, "ramdisktftpblocksize    16384\n")
@@ -336,4 +340,47 @@ func TestSplitCommandLine(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, bcd.SplitCommandLine(tc.in), tc.in)
 	}
+}
+
+// Every file the interpreter writes goes through atomicfile: a write that
+// fails part-way leaves the target as it was and no temporary file.
+func TestInterpreterSaveFailure(t *testing.T) {
+	s := newSession(t)
+	s.ok("bcdedit /createstore BCD", ok)
+	s.ok(`bcdedit /store BCD /create {bootmgr} /d "Boot Manager"`, "")
+	s.ok(`bcdedit /store BCD /export copy.bcd`, ok)
+	require.NoError(t, os.WriteFile(filepath.Join(s.dir, "other.bcd"), []byte("previous contents"), 0o644))
+	files := func() map[string][]byte {
+		out := map[string][]byte{}
+		ents, err := os.ReadDir(s.dir)
+		require.NoError(t, err)
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(s.dir, e.Name()))
+			require.NoError(t, err)
+			out[e.Name()] = b
+		}
+		return out
+	}
+	before := files()
+	for _, line := range []string{
+		`bcdedit /store BCD /timeout 99`,                      // save after an edit
+		`bcdedit /store BCD /export other.bcd`,                // export over a file
+		`bcdedit /store BCD /import copy.bcd`,                 // import over the store
+		`bcdedit /store BCD /winpe /d PE`,                     // recipe extension
+		`bcdedit /store BCD /set {bootmgr} description "x y"`, // set
+	} {
+		for _, after := range []int64{0, 4096} {
+			restore := atomicfile.FailAfter(after)
+			_, err := s.run(line)
+			restore()
+			require.ErrorIs(t, err, atomicfile.ErrInjected, line)
+			assert.Equal(t, before, files(), "%s failing after %d bytes changed the directory", line, after)
+		}
+	}
+	// /createstore of a new file that fails leaves no file.
+	restore := atomicfile.FailAfter(10)
+	_, err := s.run(`bcdedit /createstore NEW`)
+	restore()
+	require.ErrorIs(t, err, atomicfile.ErrInjected)
+	assert.Equal(t, before, files())
 }
