@@ -432,3 +432,59 @@ func TestNotAStore(t *testing.T) {
 	_, err = bcd.Parse([]byte("not a hive"), nil)
 	require.ErrorIs(t, err, hive.ErrFormat)
 }
+
+// Limits turn hostile sizes into ErrLimit errors.
+func TestLimits(t *testing.T) {
+	in := testutil.ReadFixture(t, ntloader3)
+	s, err := bcd.Parse(in, &bcd.Options{Limits: bcd.Limits{MaxObjects: 2}})
+	require.NoError(t, err)
+	_, err = s.Objects()
+	require.ErrorIs(t, err, bcd.ErrLimit)
+
+	s, err = bcd.Parse(in, &bcd.Options{Limits: bcd.Limits{MaxElements: 2, MaxElementSize: 100}})
+	require.NoError(t, err)
+	o, err := s.Lookup("{19260817-6666-8888-abcd-000000000000}")
+	require.NoError(t, err)
+	_, err = o.Elements()
+	require.ErrorIs(t, err, bcd.ErrLimit)
+	e, err := o.Element(bcd.ElemDevice)
+	require.NoError(t, err)
+	require.ErrorIs(t, e.Err, bcd.ErrLimit)
+	_, err = o.Get(bcd.ElemDevice)
+	require.ErrorIs(t, err, bcd.ErrLimit)
+
+	in2 := &bcd.Interpreter{Options: &bcd.Options{Limits: bcd.Limits{MaxArgs: 3}}}
+	err = in2.RunStore(s, []string{"/set", "{bootmgr}", "timeout", "1"})
+	require.ErrorIs(t, err, bcd.ErrUsage)
+}
+
+// Check reports BCD-level damage as well as hive problems.
+func TestStoreCheck(t *testing.T) {
+	s, _, err := bcd.NewWinPEStore(nil, nil)
+	require.NoError(t, err)
+	require.Empty(t, s.Check())
+	h := s.Hive()
+	id := strings.ToUpper(bcd.NewGUID().String())
+	require.NoError(t, h.CreateKey(`Objects\`+id+`\Elements`))
+	require.NoError(t, h.CreateKey(`Objects\not-a-guid`))
+	bm := `Objects\` + bcd.BootMgr.String()
+	require.NoError(t, h.CreateKey(bm+`\Elements\2500000X`))
+	require.NoError(t, h.CreateKey(bm+`\Elements\25000004`+`0`))
+	require.NoError(t, h.SetRawValue(bm+`\Elements\250000C2`, "Element", uint32(hive.Binary), []byte{1}))
+	require.NoError(t, h.SetRawValue(bm+`\Elements\26000020`, "Element", uint32(hive.String), []byte{1, 0}))
+	require.NoError(t, h.CreateKey(bm+`\Elements\26000021`))
+	require.NoError(t, h.SetRawValue(bm+`\Description`, "Type", uint32(hive.Binary), []byte{2, 0, 0x10, 0x10}))
+	problems := strings.Join(s.Check(), "\n")
+	for _, want := range []string{
+		`Objects\` + id + `: not a lower-case braced GUID`,
+		`Objects\not-a-guid: not a lower-case braced GUID`,
+		`\Elements\2500000X: not 8 lower-case hex digits`,
+		`\Elements\250000040: not 8 lower-case hex digits`,
+		`\Elements\250000C2: not 8 lower-case hex digits`,
+		`\Elements\26000020: bcd: element 26000020: boolean data of type REG_SZ`,
+		`\Elements\26000021: bcd: element 26000021 has no Element value`,
+		bcd.BootMgr.String() + ": bcd: object " + bcd.BootMgr.String() + " has no object type",
+	} {
+		assert.Contains(t, problems, want)
+	}
+}
