@@ -302,7 +302,7 @@ func (in *Interpreter) Run(args []string) error {
 	}
 	s, err := Open(path, in.Options)
 	if err != nil {
-		return err
+		return &ArgError{Kind: "store", Arg: path, Msg: "the store could not be opened: " + err.Error(), Err: err}
 	}
 	if c.cmd == "export" {
 		if err := c.wantArgs(1, 1, "a file name"); err != nil {
