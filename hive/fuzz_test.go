@@ -2,7 +2,9 @@ package hive_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,17 +23,21 @@ func typedErr(err error) bool {
 	return false
 }
 
-// fuzzSeeds returns the fixture hives and hives built here.
-func fuzzSeeds(f *testing.F) [][]byte {
+// fixtureSeeds returns the shared fixtures under dir matching pattern
+// (through testutil.Fixtures). When the fixtures are not there it returns
+// nothing rather than skipping the target, so the generated seeds and the
+// committed corpus still run; under CI a missing fixture still fails.
+func fixtureSeeds(f *testing.F, dir, pattern string) []string {
+	if _, err := os.Stat(filepath.Join(testutil.ModuleRoot(f), testutil.FixturesDir, dir)); err != nil && !testutil.CI() {
+		return nil
+	}
+	return testutil.Fixtures(f, dir, pattern)
+}
+
+// generatedHives returns hives built here: both formats, a tree, a
+// Unicode name, values from inline to big-data size.
+func generatedHives(f *testing.F) [][]byte {
 	var seeds [][]byte
-	for _, p := range testutil.Fixtures(f, "hive", "*") {
-		if !strings.Contains(filepath.Base(p), ".log") {
-			seeds = append(seeds, readFileTB(f, p))
-		}
-	}
-	for _, p := range testutil.Fixtures(f, "bcd", "*.bcd") {
-		seeds = append(seeds, readFileTB(f, p))
-	}
 	for _, minor := range []uint32{hive.Version13, hive.Version15} {
 		h, err := hive.New("ROOT", minor, nil)
 		if err != nil {
@@ -43,6 +49,20 @@ func fuzzSeeds(f *testing.F) [][]byte {
 			}
 		}
 		seeds = append(seeds, h.Bytes())
+	}
+	return seeds
+}
+
+// fuzzSeeds returns the hives built here and the fixture hives.
+func fuzzSeeds(f *testing.F) [][]byte {
+	seeds := generatedHives(f)
+	for _, p := range fixtureSeeds(f, "hive", "*") {
+		if !strings.Contains(filepath.Base(p), ".log") {
+			seeds = append(seeds, readFileTB(f, p))
+		}
+	}
+	for _, p := range fixtureSeeds(f, "bcd", "*.bcd") {
+		seeds = append(seeds, readFileTB(f, p))
 	}
 	return seeds
 }
@@ -124,19 +144,46 @@ func fuzzBody(t *testing.T, b []byte) {
 	}
 }
 
-// FuzzReplay replays arbitrary bytes as a transaction log against the
-// dirty NTUSER.DAT fixture: no panic, typed errors, and on an error the
-// hive is unchanged.
+// FuzzReplay replays arbitrary bytes as a transaction log against a dirty
+// hive (a generated one, or the dirty NTUSER.DAT fixture): no panic, typed
+// errors, on an error the hive is unchanged, and on success it is clean.
 func FuzzReplay(f *testing.F) {
-	primary := testutil.ReadFixture(f, "hive/regipy_transactions_NTUSER.DAT")
-	log1 := testutil.ReadFixture(f, "hive/regipy_transactions_ntuser.dat.log1")
-	log2 := testutil.ReadFixture(f, "hive/regipy_transactions_ntuser.dat.log2")
-	f.Add(log1[:min(len(log1), 64<<10)])
-	f.Add(log2)
-	f.Fuzz(func(t *testing.T, log []byte) {
+	// A generated dirty hive and an old-format log that brings it to an
+	// edited state.
+	orig := generatedHives(f)[1]
+	h, err := hive.Parse(orig, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := h.SetRawValue(`Logged\Key`, "v", uint32(hive.String), hive.EncodeString("from the log")); err != nil {
+		f.Fatal(err)
+	}
+	oldLog, _ := buildOldLog(f, orig, h.Bytes())
+	primary := bytes.Clone(orig)
+	binary.LittleEndian.PutUint32(primary[4:], binary.LittleEndian.Uint32(primary[8:])+1)
+	setChecksum(primary)
+	if p, err := hive.Parse(primary, nil); err != nil {
+		f.Fatal(err)
+	} else if res, err := p.Replay(oldLog); err != nil || res.Format != hive.LogOld {
+		f.Fatalf("the generated log does not replay: %v %v", res.Format, err)
+	}
+	primaries := [][]byte{primary}
+	f.Add(oldLog, uint8(0))
+	f.Add(oldLog[:len(oldLog)-512], uint8(0))
+	if fixtureSeeds(f, "hive", "regipy_transactions_*") != nil {
+		primaries = append(primaries, testutil.ReadFixture(f, "hive/regipy_transactions_NTUSER.DAT"))
+		log1 := testutil.ReadFixture(f, "hive/regipy_transactions_ntuser.dat.log1")
+		f.Add(log1[:min(len(log1), 64<<10)], uint8(1))
+		f.Add(testutil.ReadFixture(f, "hive/regipy_transactions_ntuser.dat.log2"), uint8(1))
+	}
+	f.Fuzz(func(t *testing.T, log []byte, which uint8) {
+		primary := primaries[int(which)%len(primaries)]
 		h, err := hive.Parse(primary, nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !h.Dirty() {
+			t.Fatal("the primary is not dirty")
 		}
 		_, err = h.Replay(log)
 		if err != nil {
@@ -148,7 +195,13 @@ func FuzzReplay(f *testing.F) {
 			}
 			return
 		}
+		if h.Dirty() != bytes.Equal(h.Bytes(), primary) {
+			t.Fatal("a replay that changed the hive must leave it clean, one that did not must leave it dirty")
+		}
 		_ = h.Check()
+		if _, err := hive.Parse(h.Bytes(), nil); err != nil {
+			t.Fatalf("replayed hive does not reopen: %v", err)
+		}
 	})
 }
 
@@ -158,6 +211,20 @@ func FuzzReplay(f *testing.F) {
 func FuzzImportReg(f *testing.F) {
 	f.Add([]byte("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\X]\r\n\"a\"=dword:00000001\r\n\"b\"=hex(7):61,00,00,00,00,00\r\n@=\"x\"\r\n[-HKEY_LOCAL_MACHINE\\X\\Y]\r\n"))
 	f.Add([]byte("REGEDIT4\n\n[\\]\n\n[\\K\\L]\n\"v\"=hex:01,\\\n  02\n\"w\"=-\n"))
+	// The exports of the generated hives, in both encodings.
+	for _, b := range generatedHives(f) {
+		h, err := hive.Parse(b, nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, utf8 := range []bool{true, false} {
+			var reg bytes.Buffer
+			if err := h.ExportReg(&reg, &hive.ExportOptions{UTF8: utf8}); err != nil {
+				f.Fatal(err)
+			}
+			f.Add(reg.Bytes())
+		}
+	}
 	f.Fuzz(func(t *testing.T, reg []byte) {
 		h, err := hive.New("ROOT", hive.Version15, nil)
 		if err != nil {

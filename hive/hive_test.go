@@ -120,35 +120,49 @@ func TestSaveUpdatesBaseBlock(t *testing.T) {
 	assert.Equal(t, out, h.Bytes())
 }
 
-// A save that fails part-way leaves the original file byte-identical and no
-// temporary file behind.
+// A save that fails part-way (Save and SaveMode) leaves the original file
+// byte-identical and no temporary file behind.
 func TestSaveAtomic(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "BCD")
-	orig := testutil.ReadFixture(t, "bcd/bcd_ntloader3_bcdedit.bcd")
-	require.NoError(t, os.WriteFile(p, orig, 0o600))
-	h, err := hive.Open(p, nil)
+	orig, err := hive.New("ROOT", hive.Version15, nil)
 	require.NoError(t, err)
-	_, err = h.Root().CreateKey(`Objects\{00000000-0000-0000-0000-000000000001}`)
-	require.NoError(t, err)
-	for _, after := range []int64{0, 100, 5000, 20000} {
-		restore := atomicfile.FailAfter(after)
-		err := h.Save(p)
-		restore()
-		require.ErrorIs(t, err, atomicfile.ErrInjected)
-		testutil.EqualBytes(t, orig, readFile(t, p))
-		ents, err := os.ReadDir(dir)
-		require.NoError(t, err)
-		require.Len(t, ents, 1, "temporary file left behind")
+	require.NoError(t, orig.SetRawValue(`Objects\{9dea862c-5cdd-4e70-acc1-f32b344d4795}`, "blob", uint32(hive.Binary), bytes.Repeat([]byte{1, 2, 3}, 10000)))
+	origBytes := orig.Bytes()
+	require.Greater(t, len(origBytes), 20000)
+	for _, save := range []struct {
+		name string
+		fn   func(h *hive.Hive, p string) error
+	}{
+		{"Save", (*hive.Hive).Save},
+		{"SaveMode", func(h *hive.Hive, p string) error { return h.SaveMode(p, 0o644) }},
+	} {
+		t.Run(save.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "BCD")
+			require.NoError(t, os.WriteFile(p, origBytes, 0o600))
+			h, err := hive.Open(p, nil)
+			require.NoError(t, err)
+			_, err = h.Root().CreateKey(`Objects\{00000000-0000-0000-0000-000000000001}`)
+			require.NoError(t, err)
+			for _, after := range []int64{0, 100, 5000, 20000} {
+				restore := atomicfile.FailAfter(after)
+				err := save.fn(h, p)
+				restore()
+				require.ErrorIs(t, err, atomicfile.ErrInjected)
+				testutil.EqualBytes(t, origBytes, readFile(t, p))
+				ents, err := os.ReadDir(dir)
+				require.NoError(t, err)
+				require.Len(t, ents, 1, "temporary file left behind")
+			}
+			require.NoError(t, save.fn(h, p))
+			fi, err := os.Stat(p)
+			require.NoError(t, err)
+			assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "the mode of the file replaced is kept")
+			h2, err := hive.Open(p, nil)
+			require.NoError(t, err)
+			_, err = h2.OpenKey(`objects\{00000000-0000-0000-0000-000000000001}`)
+			require.NoError(t, err)
+		})
 	}
-	require.NoError(t, h.Save(p))
-	fi, err := os.Stat(p)
-	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
-	h2, err := hive.Open(p, nil)
-	require.NoError(t, err)
-	_, err = h2.OpenKey(`objects\{00000000-0000-0000-0000-000000000001}`)
-	require.NoError(t, err)
 }
 
 // Typed errors for structural failures carry offsets.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -241,6 +242,27 @@ func TestHostileInputs(t *testing.T) {
 			put32(h.base().binsSize(), 0x7FFFF000)
 			put32(h.base().checksum(), h.base().computeChecksum())
 		}, false},
+		{"root cell offset outside the bins", 5, tree, func(t *testing.T, h *Hive) {
+			h.finish()
+			put32(h.base().rootCell(), 0x7FFFFFF8)
+			put32(h.base().checksum(), h.base().computeChecksum())
+		}, false},
+		{"list, class and security offsets outside the bins", 5, tree, func(t *testing.T, h *Hive) {
+			a, e := keyOff(t, h, "A"), keyOff(t, h, "E")
+			put32(h.nkAt(h.root).subList(), 0x7FFFFFF8)
+			put32(h.nkAt(a).valList(), 0xFFFFFFF8)
+			put32(h.nkAt(a).nVal(), 1)
+			put32(h.nkAt(e).class(), 0x00FFFFF8)
+			put16(h.nkAt(e).classLen(), 8)
+			put32(h.nkAt(e).security(), 0x7FFFFFF0)
+		}, false},
+		{"value data offset outside the bins", 5, tree, func(t *testing.T, h *Hive) {
+			list, _ := h.valueList(keyOff(t, h, "E"))
+			put32(vkCell(h.cellAt(list[0])).dataOff(), 0x7FFFFFF0)
+		}, false},
+		{"list entry points into the middle of a cell", 5, tree, func(t *testing.T, h *Hive) {
+			put32(h.buf[firstEntry(h, h.root):], keyOff(t, h, "A")+8)
+		}, false},
 		{"keys nested 2,000 deep", 5, func(h *Hive) {
 			k := h.Root()
 			for range 2000 {
@@ -305,4 +327,88 @@ func TestHostileLog(t *testing.T) {
 	assert.True(t, strings.Contains(err.Error(), "more than the log supplies"), err.Error())
 	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(maxAlloc))
 	assert.Equal(t, primary, h.Bytes())
+}
+
+// Field boundaries of the first structures of a hive file, from the regf
+// format description: the base block, the first hbin header and the fixed
+// part of the root nk cell (offsets within each structure).
+var (
+	baseBlockFields = []int{0, 4, 8, 12, 20, 24, 28, 32, 36, 40, 44, 48, 112, 508, 512}
+	hbinFields      = []int{0, 4, 8, 12, 20, 28, 32}
+	nkFields        = []int{0, 2, 4, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 64, 68, 72, 74, 76}
+)
+
+// TestHostileRegfTruncated cuts a hive file at every field boundary of the
+// base block, the first hbin header and the root nk cell, and cuts cells
+// (the root nk, its subkey list, a vk: the cell shrinks, the rest becomes a
+// free cell) at every field boundary: each cut fails with a typed error or
+// is found by reading, without panic and with a bounded heap.
+func TestHostileRegfTruncated(t *testing.T) {
+	for _, minor := range []uint32{Version13, Version15} {
+		h, err := New("ROOT", minor, nil)
+		require.NoError(t, err)
+		require.NoError(t, h.SetRawValue(`A\B`, "v", uint32(String), EncodeString("value")))
+		good := h.Bytes()
+		root := int(le32(good[36:]))
+		rootAt := binsStart + root
+		cuts := slices.Clone(baseBlockFields)
+		for _, f := range hbinFields {
+			cuts = append(cuts, binsStart+f)
+		}
+		for _, f := range nkFields {
+			cuts = append(cuts, rootAt+4+f) // after the cell's size field
+		}
+		for _, n := range cuts {
+			t.Run(fmt.Sprintf("1.%d file cut at %#x", minor, n), func(t *testing.T) {
+				checkCut(t, good[:n], true)
+			})
+		}
+		// Cut cells: the root nk, its subkey list and the first vk of A\B.
+		h2, err := Parse(good, nil)
+		require.NoError(t, err)
+		list, err := h2.valueList(keyOff(t, h2, `A\B`))
+		require.NoError(t, err)
+		nameLen := int(le16(nkCell(good[rootAt+4:]).nameLen()))
+		for _, c := range []struct {
+			what     string
+			off      uint32
+			fields   []int
+			parseErr bool // the cut is seen by Parse (else by reading)
+		}{
+			{"root nk", uint32(root), slices.Concat(nkFields, []int{nkFixed + nameLen - 1}), true},
+			{"root subkey list", le32(h2.nkAt(h2.root).subList()), []int{0, 2, 4, 8}, false},
+			{"first vk", list[0], []int{0, 2, 4, 8, 12, 16, 18, 20}, false},
+		} {
+			at := binsStart + int(c.off)
+			cellSize := -int32(le32(good[at:]))
+			for _, f := range c.fields {
+				n := (4 + f + 7) &^ 7 // the new cell size, with its size field
+				if int32(n) >= cellSize {
+					continue
+				}
+				t.Run(fmt.Sprintf("1.%d %s cell cut after %d bytes", minor, c.what, f), func(t *testing.T) {
+					in := bytes.Clone(good)
+					put32(in[at:], uint32(-int32(n)))
+					put32(in[at+n:], uint32(cellSize-int32(n))) // the rest is a free cell
+					checkCut(t, in, c.parseErr)
+				})
+			}
+		}
+	}
+}
+
+// checkCut asserts that a cut hive is refused by Parse with a typed
+// *FormatError (when parseErr) and found by reading or Check, within the
+// heap bound.
+func checkCut(t *testing.T, in []byte, parseErr bool) {
+	t.Helper()
+	if parseErr {
+		_, err := Parse(in, nil)
+		require.ErrorIs(t, err, ErrFormat)
+		var fe *FormatError
+		require.ErrorAs(t, err, &fe)
+	}
+	got, trouble := exercise(t, in)
+	assert.True(t, trouble)
+	assert.Less(t, got, uint64(maxAlloc))
 }

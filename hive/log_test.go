@@ -189,7 +189,7 @@ func TestReplayErrors(t *testing.T) {
 // those of to: a base block copy (file type 1) with from's timestamp, DIRT
 // and the bitmap of differing 512-byte pages, then those pages. It follows
 // the format description independently of the package's replay code.
-func buildOldLog(t *testing.T, from, to []byte) ([]byte, int) {
+func buildOldLog(t testing.TB, from, to []byte) ([]byte, int) {
 	t.Helper()
 	toBins := int(binary.LittleEndian.Uint32(to[40:]))
 	bb := bytes.Clone(to[:512])

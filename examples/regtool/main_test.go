@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/winbootkit/winbootkit/hive"
+	"github.com/winbootkit/winbootkit/internal/atomicfile"
 	"github.com/winbootkit/winbootkit/internal/testutil"
 )
 
@@ -139,4 +140,51 @@ func TestErrors(t *testing.T) {
 		})
 	}
 	assert.Contains(t, runOK(t, "help"), "regtool info HIVE")
+}
+
+// A save that fails part-way (import into an existing hive; replay -o over
+// an existing file) leaves the file byte-identical and no temporary file.
+func TestSaveFailureKeepsOriginal(t *testing.T) {
+	dir := t.TempDir()
+	p := sampleHive(t, dir)
+	reg := filepath.Join(dir, "edit.reg")
+	require.NoError(t, os.WriteFile(reg, []byte("Windows Registry Editor Version 5.00\r\n\r\n"+
+		"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\viostor]\r\n\"Start\"=dword:00000003\r\n"), 0o644))
+	out := filepath.Join(dir, "OUT")
+	require.NoError(t, os.WriteFile(out, bytes.Repeat([]byte("previous output "), 1000), 0o644))
+	log := filepath.Join(dir, "SYSTEM.LOG1")
+	require.NoError(t, os.WriteFile(log, make([]byte, 512), 0o644))
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		target string
+	}{
+		{"import", []string{"import", p, reg}, p},
+		{"replay", []string{"replay", p, log, "-o", out}, out},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before, err := os.ReadFile(tc.target)
+			require.NoError(t, err)
+			for _, after := range []int64{0, 100, 4096} {
+				restore := atomicfile.FailAfter(after)
+				err := run(tc.args, &bytes.Buffer{}, &bytes.Buffer{})
+				restore()
+				require.ErrorIs(t, err, atomicfile.ErrInjected)
+				got, err := os.ReadFile(tc.target)
+				require.NoError(t, err)
+				testutil.EqualBytes(t, before, got)
+				ents, err := os.ReadDir(dir)
+				require.NoError(t, err)
+				var names []string
+				for _, e := range ents {
+					names = append(names, e.Name())
+				}
+				assert.ElementsMatch(t, []string{"SYSTEM", "edit.reg", "OUT", "SYSTEM.LOG1"}, names, "temporary file left behind")
+			}
+			runOK(t, tc.args...)
+			got, err := os.ReadFile(tc.target)
+			require.NoError(t, err)
+			assert.NotEqual(t, before, got)
+		})
+	}
 }
