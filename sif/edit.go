@@ -1,8 +1,10 @@
 package sif
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/winbootkit/winbootkit/inf"
@@ -149,7 +151,37 @@ func (s *Slipstream) runSIF(t *SIF, remove bool) ([]Edit, error) {
 	if _, err := s.editSIF(trial, remove); err != nil {
 		return nil, err
 	}
+	if err := verifyReparse(fileSIF, trial.doc, t.opts.infOptions(inf.SetupAPI)); err != nil {
+		return nil, err
+	}
 	return s.editSIF(t, remove)
+}
+
+// verifyReparse checks that the edited document reads back as the same
+// lines. inf keeps an edited document's lines as they were made; a file
+// whose last line ends in '' without a line ending is the case where
+// reading the bytes again differs (the line gains a line ending and then
+// continues into the added lines). Such an edit is refused, rather than
+// written as something else than planned.
+func verifyReparse(file string, d *inf.Document, opts *inf.ReadOptions) error {
+	re, err := cloneDoc(d, opts)
+	if err != nil {
+		return fmt.Errorf("sif: %s: the edited file does not read back: %w: %w", file, ErrInvalid, err)
+	}
+	a, b := d.Lines(), re.Lines()
+	next, stop := iter.Pull(b)
+	defer stop()
+	for l := range a {
+		m, ok := next()
+		if !ok || !bytes.Equal(l.Raw(), m.Raw()) {
+			return fmt.Errorf("sif: %s: line %d would read back differently after the edit (a line ending in '\\' at the end of the file continues into added lines): %w",
+				file, l.Number(), ErrInvalid)
+		}
+	}
+	if _, ok := next(); ok {
+		return fmt.Errorf("sif: %s: the edited file reads back with more lines: %w", file, ErrInvalid)
+	}
+	return nil
 }
 
 // editError wraps an error of an inf edit.

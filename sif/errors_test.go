@@ -83,6 +83,21 @@ func TestApplySIFErrors(t *testing.T) {
 		testutil.EqualBytes(t, orig, doc.Bytes())
 	})
 
+	t.Run("last line continues", func(t *testing.T) {
+		// A last line ending in '\' without a line ending would continue
+		// into the lines an edit appends: refused, file unchanged.
+		in := []byte("[Version]\r\nSignature = \"$Windows NT$\"\r\nx = a\\")
+		doc := loadSIF(t, in)
+		_, err := s.ApplySIF(doc)
+		require.ErrorIs(t, err, sif.ErrInvalid)
+		testutil.EqualBytes(t, in, doc.Bytes())
+		h, err := inf.Parse(in, nil)
+		require.NoError(t, err)
+		_, err = s.ApplyHiveINF(h)
+		require.ErrorIs(t, err, sif.ErrInvalid)
+		testutil.EqualBytes(t, in, h.Bytes())
+	})
+
 	t.Run("existing entries kept", func(t *testing.T) {
 		doc := loadSIF(t, orig)
 		d := doc.Document()

@@ -76,11 +76,15 @@ func (s *Slipstream) runHiveINF(d *inf.Document, remove bool) ([]Edit, error) {
 	if err != nil {
 		return nil, err
 	}
-	trial, err := cloneDoc(d, &inf.ReadOptions{Limits: &inf.Limits{}})
+	ro := &inf.ReadOptions{Limits: &inf.Limits{}}
+	trial, err := cloneDoc(d, ro)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := s.editHiveINF(trial, ops, remove); err != nil {
+		return nil, err
+	}
+	if err := verifyReparse(fileHiveINF, trial, ro); err != nil {
 		return nil, err
 	}
 	return s.editHiveINF(d, ops, remove)
