@@ -159,7 +159,7 @@ func (s *Slipstream) runSIF(t *SIF, remove bool) ([]Edit, error) {
 
 // verifyReparse checks that the edited document reads back as the same
 // lines. inf keeps an edited document's lines as they were made; a file
-// whose last line ends in ” without a line ending is the case where
+// whose last line ends in a backslash without a line ending is the case where
 // reading the bytes again differs (the line gains a line ending and then
 // continues into the added lines). Such an edit is refused, rather than
 // written as something else than planned.
