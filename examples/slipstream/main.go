@@ -135,7 +135,7 @@ func slipstream(c config, stdout, stderr io.Writer) error {
 	}
 
 	var outs []output
-	var edits []sif.Edit
+	var edits, hiveEdits []sif.Edit
 	t, err := sif.Open(c.sifPath, nil)
 	if err != nil {
 		return err
@@ -183,13 +183,13 @@ func slipstream(c config, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			edits = append(edits, ed...)
+			hiveEdits = append(hiveEdits, ed...)
 		} else {
 			if _, err := s.ApplyHive(h, nil); err != nil {
 				return err
 			}
 			for _, v := range s.Registry {
-				edits = append(edits, sif.Edit{Kind: sif.EditAdd, File: filepath.Base(c.setupHive), Section: v.Key,
+				hiveEdits = append(hiveEdits, sif.Edit{Kind: sif.EditAdd, File: filepath.Base(c.setupHive), Section: v.Key,
 					New: v.Name + " = " + inf.FormatRegData(v.Type, v.Data)})
 			}
 		}
@@ -215,9 +215,14 @@ func slipstream(c config, stdout, stderr io.Writer) error {
 			func(p string) error { return list.WriteFile(p, 0) }})
 	}
 
+	// The driver goes where the txtsetup.sif's source disk 1 is (\reactos
+	// on ReactOS media), else into I386 or AMD64.
 	mediaDir, ok := sif.MediaDirFor(t, arch, "")
 	if !ok {
-		mediaDir = s.Copies[0].Media[:strings.IndexByte(s.Copies[0].Media, '/')]
+		mediaDir = "I386"
+		if arch == inf.AMD64 {
+			mediaDir = "AMD64"
+		}
 	}
 	copies := s.CopyPlan(mediaDir)
 
@@ -228,8 +233,8 @@ func slipstream(c config, stdout, stderr io.Writer) error {
 			}
 			stdout.Write(sif.UnifiedDiff("a/"+o.name, "b/"+o.name, o.before, o.after))
 		}
-		for _, e := range edits {
-			if e.Kind.Changes() && !isText(outs, e.File) {
+		for _, e := range hiveEdits {
+			if e.Kind.Changes() {
 				fmt.Fprintln(stderr, e)
 			}
 		}
@@ -241,6 +246,7 @@ func slipstream(c config, stdout, stderr io.Writer) error {
 		return nil
 	}
 
+	edits = append(edits, hiveEdits...)
 	if err := os.MkdirAll(c.out, 0o755); err != nil {
 		return err
 	}
@@ -272,13 +278,4 @@ func slipstream(c config, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s %s (%s): %d changes, written to %s\n", verb, s.DriverFile, s.ID, sif.CountChanges(edits), c.out)
 	return nil
-}
-
-func isText(outs []output, file string) bool {
-	for _, o := range outs {
-		if o.text && strings.EqualFold(o.name, file) {
-			return true
-		}
-	}
-	return file == "txtsetup.sif" || file == "hivesys.inf" || file == "CHKPCI.TXT"
 }
