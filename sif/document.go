@@ -18,8 +18,8 @@ import (
 // and keeps the file's encoding and line endings.
 //
 // The views (SourceDisksFiles, Load, HardwareIDs, ...) are read from the
-// document when called. Their Line fields stay valid until the next
-// Slipstream.ApplySIF or RemoveSIF, which replace the document.
+// document when called; their Line fields are the document's lines, valid
+// until the line is removed or the SIF reverted.
 type SIF struct {
 	doc  *inf.Document
 	opts ReadOptions

@@ -2,7 +2,7 @@ package sif
 
 import (
 	"fmt"
-	"os"
+	"io/fs"
 
 	"github.com/winbootkit/winbootkit/hive"
 	"github.com/winbootkit/winbootkit/inf"
@@ -90,7 +90,7 @@ func OpenHiveINF(path string, opts *ReadOptions) (*inf.Document, error) {
 
 // SaveHive writes h to path atomically (see internal/atomicfile); perm is
 // used for a new file (0 means 0644).
-func SaveHive(h *hive.Hive, path string, perm os.FileMode) error {
+func SaveHive(h *hive.Hive, path string, perm fs.FileMode) error {
 	return writeAtomic(path, h, perm)
 }
 
