@@ -131,6 +131,10 @@ func debianPackage(name string) string {
 		return "dosfstools"
 	case "xorriso":
 		return "xorriso"
+	case "patch":
+		return "patch"
+	case "diff", "cmp":
+		return "diffutils"
 	}
 	return "(see .ci/run)"
 }
