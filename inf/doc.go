@@ -61,11 +61,12 @@
 //
 // # Limits
 //
-// [Limits] bounds the file size (64 MiB), the physical line length (1 MiB),
-// continuation (10,000 lines, 1 MiB per entry), the number of distinct
-// sections (100,000), section names (255 characters, SetupAPI's limit) and
-// fields (4,096 characters, SetupAPI's documented limit, before and after
-// substitution). Exceeding one fails with [ErrLimit].
+// [Limits] bounds the file size (64 MiB), the physical line length (1 MiB)
+// and count (200,000 lines), continuation (10,000 lines, 1 MiB per entry),
+// the number of distinct sections (100,000), section names (255
+// characters, SetupAPI's limit) and fields (4,096 characters, SetupAPI's
+// documented limit, before and after substitution). Exceeding one fails
+// with [ErrLimit].
 //
 // The rules follow Microsoft's INF documentation ([General Syntax Rules for
 // INF Files], [INF Strings Section], [INF Manufacturer Section], [INF AddReg

@@ -3,10 +3,14 @@ package inf_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"unicode/utf8"
 
 	"github.com/winbootkit/winbootkit/inf"
@@ -15,11 +19,45 @@ import (
 
 const fuzzMaxInput = 64 << 10
 
-// fuzzSeeds returns the fixtures and the generated lexical vectors.
+// fixtureSeeds returns the shared fixtures under dir matching pattern
+// (through testutil.Fixtures). When the fixtures are not there it returns
+// nothing rather than skipping the target, so the generated seeds and the
+// committed corpus still run; under CI a missing fixture still fails.
+func fixtureSeeds(f *testing.F, dir, pattern string) []string {
+	if _, err := os.Stat(filepath.Join(testutil.ModuleRoot(f), testutil.FixturesDir, dir)); err != nil && !testutil.CI() {
+		return nil
+	}
+	return testutil.Fixtures(f, dir, pattern)
+}
+
+// oemSeed is a small txtsetup.oem with every section kind.
+const oemSeed = "[Disks]\r\nd1 = \"Disk\",\\disk1,\\\r\n[Defaults]\r\nscsi = A\r\n[scsi]\r\nA = \"Adapter\"\r\n" +
+	"[Files.scsi.A]\r\ndriver = d1, a.sys, akey\r\ninf = d1, a.inf\r\n[HardwareIds.scsi.A]\r\nid = \"PCI\\VEN_1&DEV_2\", \"a\"\r\n" +
+	"[Config.akey]\r\nvalue = Parameters,T,REG_DWORD,1\r\nvalue = ,B,REG_BINARY,0102ff\r\nvalue = ,M,REG_MULTI_SZ,\"x\",\"y\"\r\n"
+
+// hiveSeed is a small hive INF (AddReg/DelReg with every value kind).
+const hiveSeed = "[Version]\nSignature = \"$Windows NT$\"\n[DelReg]\nHKLM,\"SYSTEM\\Old\"\n[AddReg]\n" +
+	"HKLM,\"SYSTEM\\S\",\"Start\",0x00010001,0\nHKLM,\"SYSTEM\\S\",\"P\",0x00020000,\"%%SystemRoot%%\"\n" +
+	"HKLM,\"SYSTEM\\S\",\"L\",0x00010000,\"a\",\"b\"\nHKLM,\"SYSTEM\\S\",\"B\",0x00000001,01,02\n"
+
+// fuzzSeeds returns the generated inputs (lexical vectors, a driver INF,
+// a hive INF, a txtsetup.oem, UTF-16 files) and the fixtures.
 func fuzzSeeds(f *testing.F) [][]byte {
 	var seeds [][]byte
+	for _, tc := range entryCases {
+		seeds = append(seeds, []byte("[Test]\n"+tc.in))
+	}
+	for _, tc := range headerCases {
+		seeds = append(seeds, []byte(tc.in))
+	}
+	seeds = append(seeds,
+		append([]byte{0xFF, 0xFE}, encodeUTF16("[V]\r\nk = \"a\",b ; c\r\n", false)...),
+		encodeUTF16("[V]\r\nk=v\\\r\n w\r\n", true),
+		[]byte(exampleINF), []byte(hiveSeed), []byte(oemSeed),
+		append([]byte{0xFF, 0xFE}, encodeUTF16(exampleINF, false)...),
+	)
 	for _, dir := range []string{"inf/reactos", "inf/virtio-win", "inf/wds"} {
-		for _, p := range testutil.Fixtures(f, dir, "*") {
+		for _, p := range fixtureSeeds(f, dir, "*") {
 			b, err := os.ReadFile(p)
 			if err != nil {
 				f.Fatal(err)
@@ -30,16 +68,6 @@ func fuzzSeeds(f *testing.F) [][]byte {
 			seeds = append(seeds, b)
 		}
 	}
-	for _, tc := range entryCases {
-		seeds = append(seeds, []byte("[Test]\n"+tc.in))
-	}
-	for _, tc := range headerCases {
-		seeds = append(seeds, []byte(tc.in))
-	}
-	seeds = append(seeds,
-		append([]byte{0xFF, 0xFE}, encodeUTF16("[V]\r\nk = \"a\",b ; c\r\n", false)...),
-		encodeUTF16("[V]\r\nk=v\\\r\n w\r\n", true),
-	)
 	return seeds
 }
 
@@ -289,6 +317,128 @@ func FuzzRegLine(f *testing.F) {
 			back, err := inf.ParseRegLine(d2.Section("R").Entries()[0], false)
 			if err != nil || back.Type != op.Type || !bytes.Equal(back.Data, op.Data) {
 				t.Fatalf("%q reads back as %v %x (%v), want %v %x", s, back.Type, back.Data, err, op.Type, op.Data)
+			}
+		}
+	})
+}
+
+// ours reports whether err wraps one of the package's sentinels.
+func ours(err error) bool {
+	for _, s := range []error{inf.ErrFormat, inf.ErrLimit, inf.ErrNotFound, inf.ErrSignature, inf.ErrEncoding, inf.ErrInvalidText, inf.ErrValue} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzDriver reads what a parsed INF says: its [Version], the driver it
+// installs on each architecture (and an audit of it), the txtsetup.oem
+// view with its lint, the hive-INF registry edits. Beyond no panic: errors
+// wrap the package's sentinels, a second reading gives the same result,
+// and reading never changes the document's bytes.
+func FuzzDriver(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > fuzzMaxInput {
+			return
+		}
+		d, err := inf.Parse(data, nil)
+		if err != nil {
+			return
+		}
+		if _, err := d.Version(); err != nil && !ours(err) {
+			t.Fatalf("Version: untyped error %v", err)
+		}
+		for _, arch := range []inf.Arch{inf.X86, inf.AMD64, inf.ARM64} {
+			o := inf.OS{Arch: arch, Major: 10, Build: 19041}
+			dr, err := d.Driver(o)
+			if err != nil {
+				if !ours(err) {
+					t.Fatalf("Driver(%v): untyped error %v", o, err)
+				}
+				continue
+			}
+			again, err := d.Driver(o)
+			if err != nil || len(again.Devices) != len(dr.Devices) || len(again.Files) != len(dr.Files) ||
+				len(again.Services) != len(dr.Services) || !slices.Equal(again.HardwareIDs(), dr.HardwareIDs()) {
+				t.Fatalf("Driver(%v) differs on a second call: %v", o, err)
+			}
+			if _, err := inf.Audit([]inf.Package{{Name: "a", Doc: d}, {Name: "b", Doc: d}}, o); err != nil && !ours(err) {
+				t.Fatalf("Audit: untyped error %v", err)
+			}
+		}
+		_ = d.Summary()
+		if err := d.Dump(io.Discard); err != nil {
+			t.Fatalf("Dump: %v", err)
+		}
+		o := inf.NewOEM(d)
+		for _, c := range o.Components {
+			for i := range c.Options {
+				for _, v := range o.ConfigValues(&c.Options[i]) {
+					if v.Err != nil && (!ours(v.Err) || v.Data != nil) {
+						t.Fatalf("ConfigValues: error %v with data %x", v.Err, v.Data)
+					}
+				}
+			}
+		}
+		_ = o.Lint(fstest.MapFS{})
+		if _, err := inf.ApplyHiveINF(newMemReg(), &inf.ApplyOptions{Roots: map[string]string{"HKLM": "", "HKR": "R"}}, d); err != nil && !ours(err) {
+			t.Fatalf("ApplyHiveINF: untyped error %v", err)
+		}
+		if !bytes.Equal(d.Bytes(), data) {
+			t.Fatal("reading changed the document")
+		}
+	})
+}
+
+// FuzzValues: the value parsers (dates, driver versions, DriverVer,
+// architectures, OS versions, TargetOSVersion decorations, multi-strings)
+// fail with ErrValue or give a value whose rendering parses back to it.
+func FuzzValues(f *testing.F) {
+	for _, s := range []string{"01/01/2008", "1.0.0.0", "12-31-2024", "65534.1.2.3", "amd64", "10.0.19041", "NTamd64.10.0...16299", "nt.6.0", "NTx86.0x6.1.3.0x10.7600", "2/29/2000"} {
+		f.Add(s, "1.2.3.4")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		check := func(what string, err error) bool {
+			if err != nil && !errors.Is(err, inf.ErrValue) {
+				t.Fatalf("%s: untyped error %v", what, err)
+			}
+			return err == nil
+		}
+		if d, err := inf.ParseDate(a); check("ParseDate", err) {
+			if d2, err := inf.ParseDate(d.String()); err != nil || d2 != d {
+				t.Fatalf("date %q renders %q, which reads %v (%v)", a, d.String(), d2, err)
+			}
+		}
+		if v, err := inf.ParseDriverVersion(a); check("ParseDriverVersion", err) {
+			if v2, err := inf.ParseDriverVersion(v.String()); err != nil || v2 != v {
+				t.Fatalf("version %q renders %q, which reads %v (%v)", a, v.String(), v2, err)
+			}
+		}
+		if dv, err := inf.ParseDriverVer(a, b); check("ParseDriverVer", err) {
+			if dv2, err := inf.ParseDriverVer(dv.Fields()...); err != nil || dv2 != dv {
+				t.Fatalf("DriverVer %q,%q renders %q, which reads %v (%v)", a, b, dv.Fields(), dv2, err)
+			}
+		}
+		if arch, err := inf.ParseArch(a); check("ParseArch", err) {
+			if o, err := inf.ParseOS(string(arch), b); check("ParseOS", err) {
+				o2, err := inf.ParseOS(string(o.Arch), fmt.Sprintf("%d.%d.%d", o.Major, o.Minor, o.Build))
+				if err != nil || o2 != o {
+					t.Fatalf("OS %q %q reads back as %v (%v)", a, b, o2, err)
+				}
+			}
+		}
+		if to, err := inf.ParseTargetOS(a); check("ParseTargetOS", err) {
+			if to.Raw != a {
+				t.Fatalf("TargetOS.Raw %q, input %q", to.Raw, a)
+			}
+		}
+		if list, ok := inf.DecodeMultiSZ([]byte(a)); ok {
+			if back, ok := inf.DecodeMultiSZ(inf.EncodeMultiSZ(list)); !ok || !slices.Equal(back, list) {
+				t.Fatalf("multi-string %q reads %q, re-encoded reads %q", a, list, back)
 			}
 		}
 	})

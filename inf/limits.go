@@ -12,6 +12,11 @@ type Limits struct {
 	// Default 1 MiB.
 	MaxLineLen int
 
+	// MaxLines is the largest number of physical lines. Each line costs
+	// about 250 bytes of tables, so this bounds what a file of short lines
+	// makes Parse allocate. Default 200,000 (hivesft.inf has 4,779).
+	MaxLines int
+
 	// MaxContinuationLines is the largest number of physical lines one
 	// entry may span through backslash continuations. Default 10,000
 	// (ReactOS' ServiceGroupOrder spans 68).
@@ -40,6 +45,7 @@ type Limits struct {
 var DefaultLimits = Limits{
 	MaxFileSize:          64 << 20,
 	MaxLineLen:           1 << 20,
+	MaxLines:             200000,
 	MaxContinuationLines: 10000,
 	MaxContinuationLen:   1 << 20,
 	MaxSections:          100000,
@@ -60,6 +66,9 @@ func (l *Limits) withDefaults() Limits {
 	}
 	if r.MaxLineLen <= 0 {
 		r.MaxLineLen = d.MaxLineLen
+	}
+	if r.MaxLines <= 0 {
+		r.MaxLines = d.MaxLines
 	}
 	if r.MaxContinuationLines <= 0 {
 		r.MaxContinuationLines = d.MaxContinuationLines

@@ -165,15 +165,22 @@ func (d *Document) split(body string) error {
 	d.tail = body[end:]
 	body = body[:end]
 
-	// Count lines and commas to size the arrays once.
+	// Count lines to size the arrays once, refusing more than MaxLines
+	// before allocating anything per line.
 	n := 1
-	if w == 1 {
-		n += strings.Count(body, "\n")
-	} else {
-		for i := 0; i+1 < len(body); i += 2 {
-			if c.unit(body, i) == '\n' {
-				n++
+	for i := 0; i < len(body); i += w {
+		if w == 1 {
+			j := strings.IndexByte(body[i:], '\n')
+			if j < 0 {
+				break
 			}
+			i += j
+		} else if i+1 >= len(body) || c.unit(body, i) != '\n' {
+			continue
+		}
+		if n++; n > d.lim.MaxLines && i+w < len(body) {
+			return &FormatError{Offset: int64(len(d.head) + i + w), Line: n, Struct: "file",
+				Err: fmt.Errorf("%w: more than %d lines", ErrLimit, d.lim.MaxLines)}
 		}
 	}
 	phys := make([]physLine, 0, n)
