@@ -105,7 +105,9 @@ func TestHostileHeader(t *testing.T) {
 			if tc.mess != nil {
 				in = messWith(good, tc.mess)
 			}
-			_, err := newReader(in, tc.opts)
+			var err error
+			n := allocated(func() { _, err = newReader(in, tc.opts) })
+			assert.LessOrEqual(t, n, uint64(64<<20))
 			require.ErrorIs(t, err, tc.want)
 			var fe *wim.FormatError
 			require.ErrorAs(t, err, &fe)
@@ -201,7 +203,10 @@ func TestHostileXML(t *testing.T) {
 			if tc.xml == "" {
 				s.xml = " "
 			}
-			_, err := newReader(s.bytes(t), tc.opts)
+			in := s.bytes(t)
+			var err error
+			n := allocated(func() { _, err = newReader(in, tc.opts) })
+			assert.LessOrEqual(t, n, uint64(64<<20))
 			require.ErrorIs(t, err, tc.want)
 			var fe *wim.FormatError
 			require.ErrorAs(t, err, &fe)
@@ -316,4 +321,76 @@ func TestSparse4GiB(t *testing.T) {
 	assert.Equal(t, 2, r.ImageCount())
 	assert.Equal(t, uint64(size-int64(len(synth{images: 2, gap: 4 << 30}.layout().xml))), r.TotalBytes())
 	compareWithWimlib(t, p)
+}
+
+// Field boundaries of the first structures, from the WIM format
+// description: the 208-byte header and a 50-byte blob table entry.
+var (
+	headerFields    = []int{0, 8, 12, 16, 20, 24, 40, 42, 44, 48, 72, 96, 120, 124, 148, wim.HeaderSize}
+	blobEntryFields = []int{0, 7, 8, 16, 24, 26, 30, 50}
+)
+
+// hostileRead reads in and asserts a typed *FormatError wrapping want,
+// with at most 64 MiB allocated.
+func hostileRead(t *testing.T, in []byte, want error) {
+	t.Helper()
+	var err error
+	n := allocated(func() { _, err = newReader(in, nil) })
+	require.ErrorIs(t, err, want)
+	var fe *wim.FormatError
+	require.ErrorAs(t, err, &fe)
+	assert.LessOrEqual(t, n, uint64(64<<20))
+}
+
+// TestHostileWIMTruncated cuts a WIM at every field boundary of its header
+// and of its first blob table entry (the file, and the blob table's size),
+// and cuts its XML at every element boundary: each cut fails with a typed
+// error (a short blob table is read with a warning, as wimlib does), with a
+// bounded heap.
+func TestHostileWIMTruncated(t *testing.T) {
+	good := synth{images: 1}.bytes(t)
+	l := synth{images: 1}.layout()
+	for _, f := range headerFields[:len(headerFields)-1] {
+		t.Run(fmt.Sprintf("file cut in the header at %d", f), func(t *testing.T) {
+			hostileRead(t, good[:f], wim.ErrFormat)
+			_, err := wim.ParseHeader(good[:f])
+			require.ErrorIs(t, err, wim.ErrFormat)
+		})
+	}
+	for _, f := range blobEntryFields[:len(blobEntryFields)-1] {
+		t.Run(fmt.Sprintf("file cut in the blob table at %d", f), func(t *testing.T) {
+			hostileRead(t, good[:l.tableOff+int64(f)], wim.ErrFormat)
+		})
+		// A blob table ending inside an entry is read as wimlib reads it:
+		// the partial entry is ignored, with a warning, and the image whose
+		// metadata it held is not counted.
+		t.Run(fmt.Sprintf("blob table cut at %d", f), func(t *testing.T) {
+			in := messWith(good, func(b []byte) {
+				put64(0x30, uint64(f)|uint64(wim.ResourceMetadata)<<56)(b)
+				put64(0x30+16, uint64(f))(b)
+			})
+			var r *wim.Reader
+			var err error
+			n := allocated(func() { r, err = newReader(in, nil) })
+			require.NoError(t, err)
+			assert.NotEmpty(t, r.Warnings())
+			assert.Empty(t, r.Blobs())
+			assert.Equal(t, 0, r.ImageCount())
+			assert.LessOrEqual(t, n, uint64(64<<20))
+		})
+	}
+	xml := l.xml
+	for i := 0; i < len(xml); i += 2 {
+		if xml[i] != '<' || xml[i+1] != 0 {
+			continue
+		}
+		for _, cut := range []int{i, i + 2} { // before '<' and after it
+			t.Run(fmt.Sprintf("XML cut at %d", cut), func(t *testing.T) {
+				hostileRead(t, messWith(good, func(b []byte) {
+					put64(0x48, uint64(cut)|uint64(wim.ResourceMetadata)<<56)(b)
+					put64(0x48+16, uint64(cut))(b)
+				}), wim.ErrFormat)
+			})
+		}
+	}
 }

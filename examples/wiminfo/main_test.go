@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/winbootkit/winbootkit/internal/atomicfile"
 	"github.com/winbootkit/winbootkit/internal/testutil"
 	"github.com/winbootkit/winbootkit/wim"
 )
@@ -160,4 +161,38 @@ func TestErrors(t *testing.T) {
 	after, err := os.ReadFile(good)
 	require.NoError(t, err)
 	testutil.EqualBytes(t, orig, after, "failed edits leave the file unchanged")
+}
+
+// A --output save that fails part-way leaves the existing output file
+// byte-identical, the source unchanged and no temporary file. (An in-place
+// edit follows wimlib's in-place protocol instead; the wim package tests a
+// failure at each of its steps.)
+func TestSaveFailureKeepsOriginal(t *testing.T) {
+	src := copyFixture(t, "lzx_2img_check.wim")
+	orig, err := os.ReadFile(src)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "out.wim")
+	before := bytes.Repeat([]byte("previous output "), 1000)
+	require.NoError(t, os.WriteFile(dst, before, 0o644))
+	for _, after := range []int64{0, 100, 5000} {
+		restore := atomicfile.FailAfter(after)
+		err := run([]string{src, "1", "--name", "x", "--output", dst}, &bytes.Buffer{}, &bytes.Buffer{})
+		restore()
+		require.ErrorIs(t, err, atomicfile.ErrInjected)
+		got, err := os.ReadFile(dst)
+		require.NoError(t, err)
+		testutil.EqualBytes(t, before, got)
+		ents, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		require.Len(t, ents, 1, "temporary file left behind")
+		got, err = os.ReadFile(src)
+		require.NoError(t, err)
+		testutil.EqualBytes(t, orig, got)
+	}
+	runOK(t, src, "1", "--name", "x", "--output", dst)
+	r, err := wim.Open(dst, nil)
+	require.NoError(t, err)
+	defer r.Close()
+	assert.Equal(t, "x", r.Images()[0].Info().Name)
 }
