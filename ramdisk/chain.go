@@ -46,22 +46,13 @@ func (e ChainEntry) menuEntry() (ChainEntry, error) {
 // the DHCP boot file name, so a chained pxeboot.n12 fetches its boot manager
 // (testmgr.exe) from the TFTP root.
 func PXELinuxChainMenu(entries ...ChainEntry) (string, error) {
-	var sb strings.Builder
-	for i, e := range entries {
-		e, err := e.menuEntry()
-		if err != nil {
-			return "", err
-		}
-		if i > 0 {
-			sb.WriteString("\n")
-		}
+	return renderChain(entries, func(sb *strings.Builder, e ChainEntry) {
 		kw := "kernel"
 		if !strings.HasSuffix(e.Program, ".0") {
 			kw = "pxe"
 		}
-		fmt.Fprintf(&sb, "label %s\n  menu label %s\n  %s %s\n", e.ID, e.Label, kw, e.Program)
-	}
-	return sb.String(), nil
+		fmt.Fprintf(sb, "label %s\n  menu label %s\n  %s %s\n", e.ID, e.Label, kw, e.Program)
+	})
 }
 
 // Grub4DOSChainMenu renders grub4dos menu.lst entries that chain-load each
@@ -77,6 +68,14 @@ func PXELinuxChainMenu(entries ...ChainEntry) (string, error) {
 // grub4dos PXE recipes (README_GRUB4DOS.txt); they were not run against a
 // grub4dos binary here.
 func Grub4DOSChainMenu(entries ...ChainEntry) (string, error) {
+	return renderChain(entries, func(sb *strings.Builder, e ChainEntry) {
+		fmt.Fprintf(sb, "title %s\npxe keep\nchainloader --raw (pd)/%s\n", e.Label, strings.TrimPrefix(e.Program, "/"))
+	})
+}
+
+// renderChain checks each entry and renders it with one, a blank line
+// between entries.
+func renderChain(entries []ChainEntry, one func(*strings.Builder, ChainEntry)) (string, error) {
 	var sb strings.Builder
 	for i, e := range entries {
 		e, err := e.menuEntry()
@@ -86,7 +85,7 @@ func Grub4DOSChainMenu(entries ...ChainEntry) (string, error) {
 		if i > 0 {
 			sb.WriteString("\n")
 		}
-		fmt.Fprintf(&sb, "title %s\npxe keep\nchainloader --raw (pd)/%s\n", e.Label, strings.TrimPrefix(e.Program, "/"))
+		one(&sb, e)
 	}
 	return sb.String(), nil
 }
