@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/winbootkit/winbootkit/internal/testutil"
 	"github.com/winbootkit/winbootkit/peimage"
 )
 
@@ -27,7 +28,13 @@ func fuzzSeeds(f *testing.F) [][]byte {
 	for _, arch := range []string{"386", "amd64"} {
 		seeds = append(seeds, compactSeed(goPE(f, arch)))
 	}
+	// The real signed and unsigned PE32+ files of Debian's shim packages:
+	// optional locally (the generated seeds and the committed corpus still
+	// run without them), required under CI.
 	for _, n := range []string{"mmx64.efi.signed", "fbx64.efi", "shimx64.efi.signed"} {
+		if testutil.CI() {
+			shimFile(f, n)
+		}
 		if b, err := os.ReadFile("/usr/lib/shim/" + n); err == nil {
 			seeds = append(seeds, compactSeed(b))
 		}
@@ -82,6 +89,18 @@ func FuzzImage(f *testing.F) {
 		}
 		if !bytes.Equal(img.Bytes(), data) {
 			t.Fatal("unedited image does not write back the input")
+		}
+		if img.Signed() {
+			h := img.Headers()
+			certs, err := img.Certificates()
+			if err != nil && !errors.Is(err, peimage.ErrFormat) && !errors.Is(err, peimage.ErrLimit) {
+				t.Fatalf("Certificates: untyped error %v", err)
+			}
+			for _, c := range certs {
+				if c.Offset < h.CertTable.Offset || c.Offset+int64(c.Length) > h.CertTable.End() {
+					t.Fatalf("certificate %+v outside the table %+v", c, h.CertTable)
+				}
+			}
 		}
 		if h := img.Headers(); h != nil {
 			got, err := img.ComputeChecksum()
@@ -153,6 +172,27 @@ func FuzzImage(f *testing.F) {
 			} else if !errors.Is(err, peimage.ErrUnsupported) && !errors.Is(err, peimage.ErrFormat) {
 				t.Fatalf("strip: %v", err)
 			}
+		}
+	})
+}
+
+// FuzzChecksum: the streaming checksum, fed in up to three chunks with the
+// field anywhere (or nowhere), equals the 16-bit reference and the
+// checksum of the whole buffer at once.
+func FuzzChecksum(f *testing.F) {
+	for _, b := range [][]byte{buildPE(peSpec{}), buildPE(peSpec{plus: true, cert: winCert(17, 3)}), {0xff}, {1, 2, 3}, nil} {
+		f.Add(b, int64(0xd8), uint16(1), uint16(77))
+		f.Add(b, int64(-1), uint16(3), uint16(3))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, field int64, c1, c2 uint16) {
+		want := ref16(data, field)
+		cut1 := min(int(c1), len(data))
+		cut2 := max(cut1, min(int(c2), len(data)))
+		if got := checksumOf(data, field, cut1, cut2); got != want {
+			t.Fatalf("streamed in chunks cut at %d, %d: %#x, reference %#x", cut1, cut2, got, want)
+		}
+		if got := checksumOf(data, field); got != want {
+			t.Fatalf("in one write: %#x, reference %#x", got, want)
 		}
 	})
 }

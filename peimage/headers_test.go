@@ -194,7 +194,9 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			before := totalAlloc()
 			img, err := peimage.Parse(tt.in, tt.opts)
+			require.LessOrEqual(t, totalAlloc()-before, uint64(maxHostileAlloc))
 			require.Nil(t, img)
 			require.ErrorIs(t, err, tt.wantErr)
 			require.ErrorIs(t, err, peimage.ErrFormat)
@@ -211,13 +213,17 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// TestTruncatedEverywhere cuts a PE at every offset through its headers:
-// each cut either parses or fails with a *FormatError, never panics.
+// TestTruncatedEverywhere cuts a PE at every offset through its headers (so
+// at every field boundary of the DOS header, COFF header, optional header
+// and section table): each cut either parses or fails with a *FormatError,
+// never panics, and allocates at most 64 MiB.
 func TestTruncatedEverywhere(t *testing.T) {
 	for _, b := range [][]byte{buildPE(peSpec{sections: 2}), buildPE(peSpec{plus: true, cert: winCert(40, 1)})} {
 		tableEnd := 0x80 + 24 + int(binary.LittleEndian.Uint16(b[0x80+20:])) + 40*int(binary.LittleEndian.Uint16(b[0x80+6:]))
 		for n := 2; n <= len(b); n++ {
+			before := totalAlloc()
 			img, err := peimage.Parse(b[:n], nil)
+			require.LessOrEqual(t, totalAlloc()-before, uint64(maxHostileAlloc), "cut at %#x", n)
 			if n < tableEnd {
 				var fe *peimage.FormatError
 				require.ErrorAs(t, err, &fe, "cut at %#x", n)

@@ -205,4 +205,19 @@ func TestSaveFailureKeepsOriginal(t *testing.T) {
 	restore()
 	require.ErrorIs(t, err, atomicfile.ErrInjected)
 	testutil.EqualBytes(t, bad, read(t, p))
+
+	// strip-signature over an existing output file.
+	signed := shim(t, "mmx64.efi.signed")
+	sp := write(t, dir, "signed.efi", signed)
+	previous := bytes.Repeat([]byte("previous output "), 1000)
+	out := write(t, dir, "out.efi", previous)
+	restore = atomicfile.FailAfter(4096)
+	_, err = runErr("strip-signature", sp, out)
+	restore()
+	require.ErrorIs(t, err, atomicfile.ErrInjected)
+	testutil.EqualBytes(t, previous, read(t, out))
+	testutil.EqualBytes(t, signed, read(t, sp))
+	entries, err = os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 4, "no temporary file remains")
 }
