@@ -92,7 +92,7 @@ type config struct {
 func run(args []string, stdout, stderr io.Writer) error {
 	var c config
 	fl := flag.NewFlagSet("memdisk-winpe", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl.SetOutput(io.Discard) // errors come back from Parse; -h prints to stdout
 	fl.StringVar(&c.out, "o", "out", "output directory")
 	fl.StringVar(&c.bootmgr, "bootmgr", "", "the BIOS boot manager file `bootmgr`")
 	fl.StringVar(&c.sdi, "sdi", "", "the `boot.sdi` file")
@@ -104,15 +104,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fl.Int64Var(&c.sizeMiB, "size", 0, "image size in `MiB` (default: just large enough)")
 	fl.StringVar(&c.mbr, "mbr", "", "MBR boot code `file` (e.g. /usr/lib/syslinux/mbr/mbr.bin)")
 	fl.StringVar(&c.vbr, "vbr", "", "FAT boot sector `file` whose code loads BOOTMGR")
-	fl.Usage = func() {
-		fmt.Fprintln(stdout, usage)
-		fl.SetOutput(stdout)
-		fl.PrintDefaults()
-	}
+	fl.Usage = func() {}
 	// Flags and arguments may be mixed: collect the arguments.
 	for {
 		if err := fl.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				printUsage(fl, stdout)
 				return nil
 			}
 			return err
@@ -515,4 +512,11 @@ func thousands(n int64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// printUsage prints the usage and the flags to w.
+func printUsage(fl *flag.FlagSet, w io.Writer) {
+	fmt.Fprintln(w, usage)
+	fl.SetOutput(w)
+	fl.PrintDefaults()
 }
