@@ -143,7 +143,9 @@ func TestFATHostile(t *testing.T) {
 			if c.mess != nil {
 				b = messWith(l.img, c.mess)
 			}
-			_, err := open(b, c.opts)
+			var err error
+			n := allocated(func() { _, err = open(b, c.opts) })
+			assert.LessOrEqual(t, n, uint64(maxHostileAlloc))
 			require.ErrorIs(t, err, c.want)
 			var fe *ramdisk.FormatError
 			require.ErrorAs(t, err, &fe)
@@ -199,7 +201,9 @@ func TestMBRHostile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ramdisk.ParseMBR(c.in, c.size)
+			var err error
+			n := allocated(func() { _, err = ramdisk.ParseMBR(c.in, c.size) })
+			assert.LessOrEqual(t, n, uint64(maxHostileAlloc))
 			require.ErrorIs(t, err, c.want)
 			var fe *ramdisk.FormatError
 			require.ErrorAs(t, err, &fe)

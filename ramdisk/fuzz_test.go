@@ -2,9 +2,12 @@ package ramdisk_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -12,29 +15,70 @@ import (
 	"github.com/winbootkit/winbootkit/ramdisk"
 )
 
-// FuzzParseSDI: parsing never panics; what parses writes back unchanged,
-// agrees with ReadSDIHeader, and survives a rebuild from its blobs.
+// fixtureSeeds returns the shared fixtures under dir matching pattern
+// (through testutil.Fixtures). When the fixtures are not there it returns
+// nothing rather than skipping the target, so the generated seeds and the
+// committed corpus still run; under CI a missing fixture still fails.
+func fixtureSeeds(f *testing.F, dir, pattern string) []string {
+	if _, err := os.Stat(filepath.Join(testutil.ModuleRoot(f), testutil.FixturesDir, dir)); err != nil && !testutil.CI() {
+		return nil
+	}
+	return testutil.Fixtures(f, dir, pattern)
+}
+
+// eofReaderAt is an io.ReaderAt that returns io.EOF with the last bytes of
+// its data (as io.ReaderAt allows), unlike bytes.Reader.
+type eofReaderAt []byte
+
+func (e eofReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(e)) {
+		return 0, io.EOF
+	}
+	n := copy(p, e[off:])
+	if off+int64(n) == int64(len(e)) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// FuzzParseSDI: parsing never panics and fails with typed errors; what
+// parses writes back unchanged, agrees with ReadSDIHeader, with IsSDI and
+// with NewSDIReader on a reader that returns io.EOF with its last bytes, and
+// survives a rebuild from its blobs.
 func FuzzParseSDI(f *testing.F) {
-	for _, p := range testutil.Fixtures(f, "sdi", "*.sdi") {
+	s := ramdisk.NewSDI(1)
+	_ = s.AddBlob(ramdisk.NewBlob(ramdisk.BlobBoot, []byte{0xEB, 0xFE}))
+	_ = s.AddBlob(ramdisk.NewBlob("ODD\x01", []byte("x")))
+	b, _ := s.MarshalBinary()
+	f.Add(b)
+	boot, err := ramdisk.NewBootSDI(bytes.NewReader(randBytes(9, 4096)), 4096, &ramdisk.BootSDIOptions{PartitionType: 6})
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, _ = boot.MarshalBinary()
+	f.Add(b)
+	for _, p := range fixtureSeeds(f, "sdi", "*.sdi") {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(b)
 	}
-	s := ramdisk.NewSDI(1)
-	_ = s.AddBlob(ramdisk.NewBlob(ramdisk.BlobBoot, []byte{0xEB, 0xFE}))
-	_ = s.AddBlob(ramdisk.NewBlob("ODD\x01", []byte("x")))
-	b, _ := s.MarshalBinary()
-	f.Add(b)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) > 1<<20 {
 			return
 		}
 		s, err := ramdisk.ParseSDI(in, nil)
+		if ramdisk.IsSDI(bytes.NewReader(in)) != (len(in) >= 4 && string(in[:4]) == "$SDI") {
+			t.Fatal("IsSDI disagrees with the magic")
+		}
+		if s2, err2 := ramdisk.NewSDIReader(eofReaderAt(in), int64(len(in)), nil); (s2 == nil) != (s == nil) || (err2 == nil) != (err == nil) ||
+			(s != nil && len(s2.Blobs) != len(s.Blobs)) {
+			t.Fatalf("ParseSDI and NewSDIReader (io.EOF with the last bytes) disagree: %v / %v", err, err2)
+		}
 		if s == nil {
-			if err == nil {
-				t.Fatal("nil SDI without an error")
+			if err == nil || !typed(err) {
+				t.Fatalf("nil SDI with error %v", err)
 			}
 			return
 		}
@@ -80,7 +124,8 @@ func FuzzParseSDI(f *testing.F) {
 	})
 }
 
-// FuzzParseMBR: accepted tables satisfy what ParseMBR promises.
+// FuzzParseMBR: errors are typed; accepted tables satisfy what ParseMBR
+// promises.
 func FuzzParseMBR(f *testing.F) {
 	good := make([]byte, 512)
 	good[510], good[511] = 0x55, 0xAA
@@ -91,6 +136,9 @@ func FuzzParseMBR(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, size int64) {
 		m, err := ramdisk.ParseMBR(in, size)
 		if err != nil {
+			if !typed(err) {
+				t.Fatalf("untyped error %v", err)
+			}
 			return
 		}
 		for i, p := range m.Partitions {
@@ -106,7 +154,8 @@ func FuzzParseMBR(f *testing.F) {
 	})
 }
 
-// FuzzParseBPB: accepted boot sectors describe a layout inside the volume.
+// FuzzParseBPB: errors are typed; accepted boot sectors describe a layout
+// inside the volume.
 func FuzzParseBPB(f *testing.F) {
 	l := newFAT32(f)
 	f.Add(l.img[l.part:l.part+512], int64(39<<20))
@@ -120,6 +169,9 @@ func FuzzParseBPB(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, size int64) {
 		b, err := ramdisk.ParseBPB(in, size)
 		if err != nil {
+			if !typed(err) {
+				t.Fatalf("untyped error %v", err)
+			}
 			return
 		}
 		if b.FirstDataSector >= b.TotalSectors || int64(b.TotalSectors)*512 > size || b.ClusterCount == 0 {
@@ -160,17 +212,63 @@ func smallFATImage(f *testing.F) []byte {
 	return b
 }
 
-// FuzzOpenDisk: opening never panics; what opens writes back unchanged,
-// every file reads, and an added file gives an image that opens again.
+// fat12Floppy builds a 360 KiB FAT12 floppy image by hand from the FAT
+// specification (independently of the package): boot sector with BPB, two
+// FATs, a 112-entry root directory holding A.TXT ("a", cluster 2).
+func fat12Floppy() []byte {
+	b := make([]byte, 720*512)
+	bs := b[:512]
+	copy(bs, []byte{0xEB, 0x3C, 0x90})
+	copy(bs[3:], "MSDOS5.0")
+	binary.LittleEndian.PutUint16(bs[0x0B:], 512) // bytes per sector
+	bs[0x0D] = 2                                  // sectors per cluster
+	binary.LittleEndian.PutUint16(bs[0x0E:], 1)   // reserved sectors
+	bs[0x10] = 2                                  // FATs
+	binary.LittleEndian.PutUint16(bs[0x11:], 112) // root entries
+	binary.LittleEndian.PutUint16(bs[0x13:], 720) // total sectors
+	bs[0x15] = 0xFD                               // media
+	binary.LittleEndian.PutUint16(bs[0x16:], 2)   // sectors per FAT
+	binary.LittleEndian.PutUint16(bs[0x18:], 9)   // sectors per track
+	binary.LittleEndian.PutUint16(bs[0x1A:], 2)   // heads
+	bs[0x26] = 0x29                               // extended boot signature
+	copy(bs[0x2B:], "FLOPPY     FAT12   ")
+	bs[510], bs[511] = 0x55, 0xAA
+	for _, fat := range []int{1, 3} {
+		t := b[fat*512:]
+		copy(t, []byte{0xFD, 0xFF, 0xFF, 0xFF, 0x0F}) // media, end of chain; cluster 2 ends its chain
+	}
+	root := b[5*512:]
+	copy(root, "A       TXT")
+	root[11] = 0x20                             // archive
+	binary.LittleEndian.PutUint16(root[26:], 2) // first cluster
+	binary.LittleEndian.PutUint32(root[28:], 1) // size
+	b[12*512] = 'a'                             // cluster 2: sector 12
+	return b
+}
+
+// FuzzOpenDisk: opening never panics and fails with typed errors; what
+// opens agrees with ImageOffsetFromDisk, writes back unchanged, every file
+// reads, and an added file gives an image that opens again.
 func FuzzOpenDisk(f *testing.F) {
-	f.Add(smallFATImage(f))
+	// A 360 KiB FAT12 floppy built here, and one made by mkfs.fat and
+	// mtools (when installed; always under CI).
+	f.Add(fat12Floppy())
+	if _, err := exec.LookPath("mkfs.fat"); err == nil || testutil.CI() {
+		f.Add(smallFATImage(f))
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) > 2<<20 {
 			return
 		}
 		d, err := ramdisk.OpenDisk(bytes.NewReader(in), int64(len(in)), nil)
 		if err != nil {
+			if !typed(err) {
+				t.Fatalf("untyped error %v", err)
+			}
 			return
+		}
+		if off, err := ramdisk.ImageOffsetFromDisk(bytes.NewReader(in), int64(len(in))); err == nil && off != d.ImageOffset() {
+			t.Fatalf("ImageOffsetFromDisk %d, OpenDisk %d", off, d.ImageOffset())
 		}
 		var out bytes.Buffer
 		if _, err := d.WriteTo(&out); err != nil || !bytes.Equal(in, out.Bytes()) {
@@ -205,8 +303,8 @@ func FuzzOpenDisk(f *testing.F) {
 	})
 }
 
-// FuzzOpenISO: opening never panics, and every listed file reads with its
-// size.
+// FuzzOpenISO: opening never panics and fails with typed errors, and every
+// listed file reads with its size.
 func FuzzOpenISO(f *testing.F) {
 	f.Add(isoWithRecord(nil))
 	ok := isoWithRecord(nil)
@@ -218,6 +316,9 @@ func FuzzOpenISO(f *testing.F) {
 		}
 		im, err := ramdisk.OpenISO(bytes.NewReader(in), int64(len(in)), nil)
 		if err != nil {
+			if !typed(err) {
+				t.Fatalf("untyped error %v", err)
+			}
 			return
 		}
 		for _, fi := range im.Files() {

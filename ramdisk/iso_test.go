@@ -179,14 +179,20 @@ func TestISOSaveFailureKeepsOriginal(t *testing.T) {
 	im := ramdisk.NewISO("X")
 	require.NoError(t, im.AddFile("a.txt", bytes.NewReader(randBytes(32, 100_000)), 100_000))
 	require.NoError(t, os.WriteFile(out, []byte("original"), 0o644))
-	restore := atomicfile.FailAfter(50_000)
-	err := im.Save(out, nil)
-	restore()
-	require.ErrorIs(t, err, atomicfile.ErrInjected)
-	got, err := os.ReadFile(out)
-	require.NoError(t, err)
-	assert.Equal(t, "original", string(got))
-	noTempFiles(t, dir, "s.iso")
+	// Write builds the image in a workspace under TMPDIR: it must go too.
+	scratch := t.TempDir()
+	t.Setenv("TMPDIR", scratch)
+	for _, after := range []int64{0, 10_000, 50_000} {
+		restore := atomicfile.FailAfter(after)
+		err := im.Save(out, nil)
+		restore()
+		require.ErrorIs(t, err, atomicfile.ErrInjected)
+		got, err := os.ReadFile(out)
+		require.NoError(t, err)
+		assert.Equal(t, "original", string(got))
+		noTempFiles(t, dir, "s.iso")
+		noTempFiles(t, scratch)
+	}
 }
 
 // isoWithRecord builds a minimal ISO (PVD at 16, terminator at 17, root
@@ -260,7 +266,9 @@ func TestISOHostile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ramdisk.OpenISO(bytes.NewReader(c.in), int64(len(c.in)), nil)
+			var err error
+			n := allocated(func() { _, err = ramdisk.OpenISO(bytes.NewReader(c.in), int64(len(c.in)), nil) })
+			assert.LessOrEqual(t, n, uint64(maxHostileAlloc))
 			require.ErrorIs(t, err, c.want)
 		})
 	}

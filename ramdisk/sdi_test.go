@@ -351,7 +351,9 @@ func TestSDIHostile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ramdisk.ParseSDI(c.in, nil)
+			var err error
+			n := allocated(func() { _, err = ramdisk.ParseSDI(c.in, nil) })
+			assert.LessOrEqual(t, n, uint64(maxHostileAlloc))
 			require.ErrorIs(t, err, c.want)
 			var fe *ramdisk.FormatError
 			require.ErrorAs(t, err, &fe)

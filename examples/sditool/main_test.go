@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/winbootkit/winbootkit/internal/atomicfile"
 	"github.com/winbootkit/winbootkit/internal/testutil"
 	"github.com/winbootkit/winbootkit/ramdisk"
 )
@@ -76,4 +77,55 @@ func TestErrors(t *testing.T) {
 	out.Reset()
 	require.NoError(t, run([]string{"help"}, &out, &errb))
 	assert.True(t, strings.HasPrefix(out.String(), "usage:"))
+}
+
+// A save that fails part-way (create, extract, each over an existing file)
+// leaves that file byte-identical and no temporary file.
+func TestSaveFailureKeepsOriginal(t *testing.T) {
+	dir := t.TempDir()
+	// A FAT16 partition: the volume of a disk image built in memory.
+	d, err := ramdisk.BuildDisk([]ramdisk.File{ramdisk.FileBytes("a.txt", []byte("a"))}, &ramdisk.DiskOptions{Size: 8 << 20})
+	require.NoError(t, err)
+	var img bytes.Buffer
+	_, err = d.WriteTo(&img)
+	require.NoError(t, err)
+	part := filepath.Join(dir, "part.img")
+	require.NoError(t, os.WriteFile(part, img.Bytes()[d.ImageOffset():], 0o644))
+	sdi := filepath.Join(dir, "boot.sdi")
+	require.NoError(t, run([]string{"create", sdi, "--part", part}, &bytes.Buffer{}, &bytes.Buffer{}))
+	out := filepath.Join(dir, "out.img")
+	previous := bytes.Repeat([]byte("previous output "), 1000)
+	require.NoError(t, os.WriteFile(out, previous, 0o644))
+	sdiBytes, err := os.ReadFile(sdi)
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		target string
+		before []byte
+	}{
+		{"create", []string{"create", sdi, "--part", part, "--align", "1"}, sdi, sdiBytes},
+		{"extract", []string{"extract", sdi, "part", out}, out, previous},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, after := range []int64{0, 100, 5000} {
+				restore := atomicfile.FailAfter(after)
+				err := run(tc.args, &bytes.Buffer{}, &bytes.Buffer{})
+				restore()
+				require.ErrorIs(t, err, atomicfile.ErrInjected)
+				got, err := os.ReadFile(tc.target)
+				require.NoError(t, err)
+				testutil.EqualBytes(t, tc.before, got)
+				ents, err := os.ReadDir(dir)
+				require.NoError(t, err)
+				var names []string
+				for _, e := range ents {
+					names = append(names, e.Name())
+				}
+				assert.ElementsMatch(t, []string{"part.img", "boot.sdi", "out.img"}, names, "temporary file left behind")
+			}
+			require.NoError(t, run(tc.args, &bytes.Buffer{}, &bytes.Buffer{}))
+		})
+	}
 }
