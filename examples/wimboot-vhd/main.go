@@ -187,7 +187,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--boot-index %s: no such image in %s (%d images): %w", c.bootIndex, wimLabel(c.wimPath), rd.ImageCount(), err)
 		}
 		if err := rd.SetBootIndex(im.Index()); err != nil {
-			return fmt.Errorf("--boot-index %s: %w", c.bootIndex, err)
+			return fmt.Errorf("--wim %s: cannot set the boot index: %w", wimLabel(c.wimPath), err)
 		}
 	}
 	bootIdx := rd.BootIndex()
