@@ -61,8 +61,17 @@ for pkg in "${pkgs[@]}"; do
     go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" \
       -fuzzminimizetime "$FUZZMINIMIZETIME" "${extra[@]}" "$pkg" >"$log" 2>&1 || status=FAIL
     # The last progress line holds the totals, e.g.
-    # "fuzz: elapsed: 1m0s, execs: 123456 (2057/sec), new interesting: 7 (total: 40)".
-    stats=$(grep -E '^fuzz: elapsed: .*execs' "$log" | tail -n 1 | sed 's/^fuzz: //' || true)
+    # "fuzz: elapsed: 1m0s, execs: 123456 (0/sec), new interesting: 7 (total: 40)";
+    # its rate is that of the last interval, so print the average instead.
+    stats=$(grep -E '^fuzz: elapsed: .*execs' "$log" | tail -n 1 | awk '{
+      sub(/^fuzz: /, ""); el = $2; sub(/,$/, "", el); n = $4; sub(/,$/, "", n)
+      secs = 0; rest = el
+      while (match(rest, /^[0-9.]+[hms]/)) {
+        v = substr(rest, 1, RLENGTH - 1); u = substr(rest, RLENGTH, 1)
+        secs += v * (u == "h" ? 3600 : u == "m" ? 60 : 1); rest = substr(rest, RLENGTH + 1)
+      }
+      sub(/ \([0-9]+\/sec\)/, sprintf(" (%d/sec on average)", secs > 0 ? n / secs : 0)); print
+    }' || true)
     line="$status $pkg $target: ${stats:-no progress line}"
     if [ "$status" = FAIL ]; then
       after=$(ls "$dir/testdata/fuzz/$target" 2>/dev/null | sort || true)
