@@ -66,6 +66,9 @@ type job struct {
 	stores []newStore
 	pxe    []ramdisk.ChainEntry
 	notes  []string // printed on stderr after the files are written
+	// storeOpts open the stores; the stand-ins' clock is fixed, so that
+	// runs on them give the same bytes.
+	storeOpts *bcd.Options
 }
 
 func build(c config, stdout, stderr io.Writer) error {
@@ -77,6 +80,7 @@ func build(c config, stdout, stderr io.Writer) error {
 		}
 		j.fsys = fsys
 		j.outs = standins
+		j.storeOpts = standInStoreOptions()
 	} else {
 		fi, err := os.Stat(c.root)
 		switch {
@@ -310,7 +314,7 @@ func (j *job) pe2() error {
 		}
 		j.outs = append(j.outs, output{mgrName, b, note})
 
-		s, err := bcd.Parse(storeBytes, nil)
+		s, err := bcd.Parse(storeBytes, j.storeOpts)
 		if err != nil {
 			return fmt.Errorf("%s: %v", j.display(bcdRel), err)
 		}

@@ -49,7 +49,7 @@ func standIns() (fs.FS, []output, error) {
 		Description: "WinPE",
 		WIMPath:     `\Boot\boot.wim`,
 		SDIPath:     `\boot\boot.sdi`,
-	}, &bcd.Options{Hive: &hive.Options{Now: func() time.Time { return standInTime }}})
+	}, standInStoreOptions())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,6 +70,11 @@ func standIns() (fs.FS, []output, error) {
 		fsys[f.rel] = &fstest.MapFile{Data: f.data, Mode: 0o644, ModTime: standInTime}
 	}
 	return fsys, files, nil
+}
+
+// standInStoreOptions give stores the fixed clock of the stand-ins.
+func standInStoreOptions() *bcd.Options {
+	return &bcd.Options{Hive: &hive.Options{Now: func() time.Time { return standInTime }}}
 }
 
 // nbp returns a stand-in for a 16-bit network boot program: a near jump
