@@ -5,14 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/winbootkit/winbootkit/internal/atomicfile"
 )
 
-// StagedFile is a file of the driver disk read into memory, with its place
-// on the setup media.
+// StagedFile is a file held in memory with its place on the setup media: a
+// file of the driver disk (ReadCopies), or any other file a tool writes
+// with WriteStaged, such as an edited txtsetup.sif.
 type StagedFile struct {
-	// Copy is the entry of the copy plan the file belongs to.
+	// Copy is the entry of the copy plan the file belongs to (zero for
+	// files that are not driver disk files).
 	Copy FileCopy
 	// Path is where the file goes below the media root, with '/'
 	// separators: Copy.Media, or Copy.Compressed for a driver written in
@@ -78,4 +85,94 @@ func FoldPath(fsys fs.FS, name string) (string, error) {
 		return "", fmt.Errorf("sif: path %q: %w", name, ErrInvalid)
 	}
 	return p, nil
+}
+
+// WriteStaged writes files below mediaRoot (creating directories as
+// needed), all or nothing: each file goes through a temporary file renamed
+// over its target, and if one cannot be written, the files written before
+// it are put back as they were (removed, or given their previous content
+// again) and the directories created for them are removed. A file whose
+// content is already there is not rewritten. perm is used for new files
+// (0 means 0644). Paths are checked first: one that would leave mediaRoot
+// is ErrInvalid and nothing is written. It returns one edit per file
+// (EditAdd, EditUpdate or EditUnchanged, with the path as the section).
+func WriteStaged(mediaRoot string, files []StagedFile, perm fs.FileMode) (edits []Edit, err error) {
+	dsts := make([]string, len(files))
+	for i, f := range files {
+		if dsts[i], err = mediaPath(mediaRoot, f.Path); err != nil {
+			return nil, err
+		}
+	}
+	type undo struct {
+		dst     string
+		old     []byte
+		existed bool
+	}
+	var done []undo
+	var dirs []string // created, parents first
+	defer func() {
+		if err == nil {
+			return
+		}
+		edits = nil
+		for _, u := range slices.Backward(done) {
+			if u.existed {
+				_ = atomicfile.WriteFile(u.dst, u.old, perm)
+			} else {
+				_ = os.Remove(u.dst)
+			}
+		}
+		for _, d := range slices.Backward(dirs) {
+			_ = os.Remove(d) // only empty directories go
+		}
+	}()
+	for i, f := range files {
+		dst := dsts[i]
+		made, err := mkdirAll(filepath.Dir(dst))
+		dirs = append(dirs, made...)
+		if err != nil {
+			return nil, fmt.Errorf("sif: %w", err)
+		}
+		u := undo{dst: dst}
+		switch old, err := os.ReadFile(dst); {
+		case err == nil:
+			u.old, u.existed = old, true
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("sif: %w", err)
+		}
+		k := EditAdd
+		if u.existed {
+			if bytes.Equal(u.old, f.Data) {
+				edits = append(edits, Edit{Kind: EditUnchanged, File: fileMedia, Section: f.Path})
+				continue
+			}
+			k = EditUpdate
+		}
+		if err := atomicfile.WriteFile(dst, f.Data, perm); err != nil {
+			return nil, fmt.Errorf("sif: %w", err)
+		}
+		done = append(done, u)
+		edits = append(edits, Edit{Kind: k, File: fileMedia, Section: f.Path, New: f.Copy.Source})
+	}
+	return edits, nil
+}
+
+// mkdirAll creates dir and its missing parents and returns the ones it
+// created, parents first.
+func mkdirAll(dir string) ([]string, error) {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || filepath.Dir(d) == d {
+			break
+		}
+		missing = append(missing, d)
+	}
+	var made []string
+	for _, d := range slices.Backward(missing) {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return made, err
+		}
+		made = append(made, d)
+	}
+	return made, nil
 }

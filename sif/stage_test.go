@@ -1,6 +1,7 @@
 package sif_test
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/winbootkit/winbootkit/internal/atomicfile"
 	"github.com/winbootkit/winbootkit/internal/testutil"
 	"github.com/winbootkit/winbootkit/sif"
 )
@@ -104,4 +106,90 @@ func TestFoldPath(t *testing.T) {
 	assert.EqualError(t, err, "sif: i386/nothere.sys: "+sif.ErrNotFound.Error())
 	_, err = sif.FoldPath(disk, "../etc/passwd")
 	require.ErrorIs(t, err, sif.ErrInvalid)
+}
+
+// stageTree lists every file and directory below dir with its content
+// ("/" for directories).
+func stageTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			out[filepath.ToSlash(rel)] = "/"
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return err
+	}))
+	return out
+}
+
+func TestWriteStaged(t *testing.T) {
+	media := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(media, "I386"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(media, "I386", "TXTSETUP.SIF"), []byte("old sif"), 0o600))
+	files := []sif.StagedFile{
+		{Path: "I386/TXTSETUP.SIF", Data: []byte("new sif")},
+		{Path: "I386/viostor.sy_", Data: []byte("cab"), Copy: sif.FileCopy{Source: "i386/viostor.sys"}},
+		{Path: "$OEM$/$1/Drivers/viostor/viostor.inf", Data: []byte("inf")},
+	}
+	edits, err := sif.WriteStaged(media, files, 0)
+	require.NoError(t, err)
+	require.Len(t, edits, 3)
+	assert.Equal(t, []sif.EditKind{sif.EditUpdate, sif.EditAdd, sif.EditAdd}, []sif.EditKind{edits[0].Kind, edits[1].Kind, edits[2].Kind})
+	assert.Equal(t, "i386/viostor.sys", edits[1].New)
+	assert.Equal(t, map[string]string{"I386": "/", "I386/TXTSETUP.SIF": "new sif", "I386/viostor.sy_": "cab",
+		"$OEM$": "/", "$OEM$/$1": "/", "$OEM$/$1/Drivers": "/", "$OEM$/$1/Drivers/viostor": "/",
+		"$OEM$/$1/Drivers/viostor/viostor.inf": "inf"}, stageTree(t, media))
+	fi, err := os.Stat(filepath.Join(media, "I386", "TXTSETUP.SIF"))
+	require.NoError(t, err)
+	assert.Equal(t, fs.FileMode(0o600), fi.Mode().Perm(), "a replaced file keeps its mode")
+
+	edits, err = sif.WriteStaged(media, files, 0)
+	require.NoError(t, err)
+	assert.Zero(t, sif.CountChanges(edits), "writing again changes nothing")
+}
+
+// A write that fails part-way (injected into the third file) takes back the
+// two before it: the replaced file has its old bytes, the new file and the
+// directories made for it are gone, no temporary file is left.
+func TestWriteStagedRollsBack(t *testing.T) {
+	media := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(media, "I386"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(media, "I386", "TXTSETUP.SIF"), []byte("old sif"), 0o644))
+	before := stageTree(t, media)
+	files := []sif.StagedFile{
+		{Path: "I386/TXTSETUP.SIF", Data: []byte("new sif")},
+		{Path: "SRS/FREQUENT/viostor.sy_", Data: []byte("cab")},
+		{Path: "I386/HIVESYS.INF", Data: []byte("hivesys")},
+	}
+	calls := 0
+	restore := atomicfile.SetFault(func(int64) error {
+		calls++
+		if calls == 3 {
+			return atomicfile.ErrInjected
+		}
+		return nil
+	})
+	_, err := sif.WriteStaged(media, files, 0)
+	restore()
+	require.ErrorIs(t, err, atomicfile.ErrInjected)
+	assert.Equal(t, before, stageTree(t, media))
+
+	// A file in the way of a directory: the same.
+	require.NoError(t, os.WriteFile(filepath.Join(media, "SRS"), []byte("not a directory"), 0o644))
+	before = stageTree(t, media)
+	_, err = sif.WriteStaged(media, files, 0)
+	require.Error(t, err)
+	assert.Equal(t, before, stageTree(t, media))
+
+	// A path leaving the media tree: nothing is written.
+	_, err = sif.WriteStaged(media, append(files[:1:1], sif.StagedFile{Path: "../escape", Data: []byte("x")}), 0)
+	require.ErrorIs(t, err, sif.ErrInvalid)
+	assert.Equal(t, before, stageTree(t, media))
 }
