@@ -65,7 +65,8 @@ type job struct {
 	outs   []output
 	stores []newStore
 	pxe    []ramdisk.ChainEntry
-	notes  []string // printed on stderr after the files are written
+	notes  []string    // printed on stderr after the files are written
+	chains [][2]string // image, the files that boot it
 	// storeOpts open the stores; the stand-ins' clock is fixed, so that
 	// runs on them give the same bytes.
 	storeOpts *bcd.Options
@@ -333,6 +334,7 @@ func (j *job) pe2() error {
 		j.outs = append(j.outs, output{rel, s.Bytes(), bcdRel + ": device, osdevice ramdisk=[boot]" + wimPath + "; {bootmgr} nointegritychecks Yes"})
 		j.stores = append(j.stores, newStore{rel, s})
 		j.pxe = append(j.pxe, ramdisk.ChainEntry{Label: "WinPE " + im.tag + " (" + im.wim + ")", ID: low, Program: nbp})
+		j.chains = append(j.chains, [2]string{im.wim, nbp + " -> " + mgrName + " -> " + rel})
 	}
 	return nil
 }
@@ -404,6 +406,7 @@ func (j *job) pe1() error {
 	}
 	j.outs = append(j.outs, output{name + ".sif", w.Bytes(), "[SetupData] " + w.BootDevice() + " " + w.BootPath() + " " + opts.String()})
 	j.pxe = append(j.pxe, ramdisk.ChainEntry{Label: "WinPE 1.x " + name + " (" + iso + ")", ID: strings.ToLower(name), Program: nbp})
+	j.chains = append(j.chains, [2]string{iso, nbp + " -> " + name + " -> " + name + ".sif  (WinPE 1.x)"})
 	return nil
 }
 
@@ -454,11 +457,19 @@ func (j *job) report(stdout, stderr io.Writer) error {
 	for _, n := range j.notes {
 		fmt.Fprintln(stderr, n)
 	}
-	what := "TFTP root " + j.c.root
+	what := "the TFTP root " + j.c.root
 	if j.c.root == "" {
 		what = "embedded stand-ins (no TFTP root given)"
 	}
-	fmt.Fprintf(stdout, "pxe-multi-pe: %s -> %s\n\n", what, j.c.out)
+	fmt.Fprintf(stdout, "pxe-multi-pe: %s -> %s/; each new image boots through its own files:\n", what, j.c.out)
+	width := 0
+	for _, c := range j.chains {
+		width = max(width, len(c[0]))
+	}
+	for _, c := range j.chains {
+		fmt.Fprintf(stdout, "  %-*s  %s\n", width, c[0], c[1])
+	}
+	fmt.Fprintln(stdout)
 	printTree(stdout, j.c.out, j.outs)
 	for _, s := range j.stores {
 		fmt.Fprintf(stdout, "\n%s (bcdedit /store %s /enum all):\n", s.rel, s.rel)
