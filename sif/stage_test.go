@@ -1,6 +1,7 @@
 package sif_test
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -192,4 +193,16 @@ func TestWriteStagedRollsBack(t *testing.T) {
 	_, err = sif.WriteStaged(media, append(files[:1:1], sif.StagedFile{Path: "../escape", Data: []byte("x")}), 0)
 	require.ErrorIs(t, err, sif.ErrInvalid)
 	assert.Equal(t, before, stageTree(t, media))
+}
+
+// Setup media spell names in any case: FoldPath finds them as they are.
+func ExampleFoldPath() {
+	media := fstest.MapFS{"I386/TXTSETUP.SIF": {Data: []byte("[Version]\r\n")}}
+	p, err := sif.FoldPath(media, `\i386\txtsetup.sif`)
+	fmt.Println(p, err)
+	_, err = sif.FoldPath(media, "amd64/txtsetup.sif")
+	fmt.Println(err)
+	// Output:
+	// I386/TXTSETUP.SIF <nil>
+	// sif: amd64/txtsetup.sif: sif: not found
 }
