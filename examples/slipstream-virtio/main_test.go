@@ -460,3 +460,31 @@ func TestUsage(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "\n")
 }
+
+// Windows Server 2003 x64 media: the driver goes into AMD64 and
+// [SourceDisksFiles.amd64].
+func TestTreeModeAMD64(t *testing.T) {
+	disk := t.TempDir()
+	writeFile(t, filepath.Join(disk, "txtsetup.oem"), testutil.ReadFixture(t, "inf/virtio-win/txtsetup-amd64.oem"))
+	sys := driverSys(t)
+	for name, data := range map[string][]byte{"viostor.sys": sys, "viostor.inf": []byte("[Version]\r\n"), "viostor.cat": {0x30}} {
+		writeFile(t, filepath.Join(disk, "amd64", "Win2003", name), data)
+	}
+	media := t.TempDir()
+	sifText := "[Version]\r\nSignature = \"$Windows NT$\"\r\n\r\n[SourceDisksNames.amd64]\r\n1 = \"CD\",\\cdtag,,\\amd64\r\n\r\n" +
+		"[SourceDisksFiles.amd64]\r\natapi.sys = 1,,,,,,3_,4,1,,,1,4\r\n\r\n[SCSI.Load]\r\natapi = atapi.sys,4\r\n"
+	writeFile(t, filepath.Join(media, "amd64", "txtsetup.sif"), []byte(sifText))
+	out := filepath.Join(t.TempDir(), "out")
+	_, stderr := runOK(t, "--oem", filepath.Join(disk, "txtsetup.oem"), "--arch", "amd64", "--media", media, "-o", out)
+	assert.Contains(t, stderr, "neither HIVESYS.INF nor SETUPREG.HIV")
+	assert.Equal(t, []string{"$OEM$/$1/Drivers/viostor/viostor.cat", "$OEM$/$1/Drivers/viostor/viostor.inf",
+		"amd64/txtsetup.sif", "amd64/viostor.sys"}, files(t, out))
+	testutil.EqualBytes(t, sys, readFile(t, filepath.Join(out, "amd64", "viostor.sys")))
+	s, err := sif.Parse(readFile(t, filepath.Join(out, "amd64", "txtsetup.sif")), nil)
+	require.NoError(t, err)
+	var names []string
+	for _, f := range s.SourceDisksFiles(inf.AMD64) {
+		names = append(names, f.Name)
+	}
+	assert.Equal(t, []string{"atapi.sys", "viostor.sys"}, names)
+}
