@@ -282,6 +282,26 @@ func FuzzRegLine(f *testing.F) {
 		f.Add(s, false)
 		f.Add(s, true)
 	}
+	// The registry lines of the fixtures' hive INFs (the first 40 of each
+	// file's AddReg section).
+	for _, p := range fixtureSeeds(f, "inf/reactos", "*.inf") {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		d, err := inf.Parse(b, nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if sec := d.Section("AddReg"); sec != nil {
+			for i, l := range sec.Entries() {
+				if i == 40 {
+					break
+				}
+				f.Add(l.Text(), false)
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, line string, del bool) {
 		if len(line) > 4096 {
 			return
