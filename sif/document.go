@@ -127,7 +127,7 @@ func cloneDoc(d *inf.Document, opts *inf.ReadOptions) (*inf.Document, error) {
 	enc := d.Encoding()
 	o.Encoding = &enc
 	b := d.Bytes()
-	if o.Limits != nil && o.Limits.MaxFileSize < int64(len(b)) {
+	if o.Limits != nil && o.Limits.MaxFileSize > 0 && o.Limits.MaxFileSize < int64(len(b)) {
 		// An edit may have grown a file that was just under the limit.
 		l := *o.Limits
 		l.MaxFileSize = int64(len(b))
