@@ -179,7 +179,7 @@ func applyOps(t RegistryTarget, ops []RegOp, m mapper, rep *ApplyReport) error {
 		if err != nil {
 			where := ""
 			if op.Line != nil {
-				where = fmt.Sprintf(" (line %d)", op.Line.num)
+				where = fmt.Sprintf(" (line %d)", op.Line.Number())
 			}
 			return fmt.Errorf("inf: applying %s%s: %w", op, where, err)
 		}

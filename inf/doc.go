@@ -15,11 +15,14 @@
 //     comma-separated fields, quotes, comments, backslash continuation,
 //     %strkey% substitution from the localized Strings section Windows
 //     would choose ([Document.SetLanguage]).
-//   - Edits on lines and sections ([Line.SetFields], [Section.Append],
-//     [Line.InsertAfter], [Line.Remove], [Document.AddSection],
-//     [Section.Rename], [Section.Remove], [Document.Revert]), which
-//     re-render only the lines they touch, in the file's own encoding and
-//     line-ending style. Duplicate keys are kept, as txtsetup.sif needs.
+//   - Edits on lines and sections ([Line.SetFields],
+//     [Line.SetFieldsVerbatim], [Section.Append], [Line.InsertAfter],
+//     [Line.Remove], [Document.AddSection], [Section.Rename],
+//     [Section.Remove], [Document.Revert]), which re-render only the lines
+//     they touch, in the file's own encoding, line-ending style and quoting.
+//     Duplicate keys are kept, as txtsetup.sif needs. k edits on an n-line
+//     document cost O(k + n): the tables that reads use are rebuilt once,
+//     by the first read that needs them.
 //   - Driver semantics: [Document.Version] and [DriverVer],
 //     [Document.Manufacturers] with TargetOSVersion selection
 //     ([Manufacturer.Select]), models, DDInstall variants
@@ -43,9 +46,19 @@
 // keep their bytes; touched lines are re-encoded from text (bytes that did
 // not decode, such as invalid UTF-8 in a code-page file, survive only on
 // untouched lines). A continued entry that is edited becomes one physical
-// line. New lines take the file's dominant line ending. Removing the lines
-// an edit added, or calling [Document.Revert], gives the original bytes
-// back. [Document.WriteFile] saves atomically.
+// line. New lines take the file's dominant line ending; a file without
+// final newline keeps none. Removing the lines an edit added, or calling
+// [Document.Revert], gives the original bytes back. [Document.WriteFile]
+// saves atomically.
+//
+// After any sequence of edits, parsing [Document.Bytes] again with the
+// document's encoding, dialect and language gives the same lines (kinds,
+// keys, fields, substituted values, text, line numbers) and sections. An
+// edit that could not keep that fails with [ErrInvalidText] and changes
+// nothing; in particular a line cannot be put after a last line ending in
+// a continuation backslash ([ErrDanglingContinuation]) until
+// [Document.AddFinalNewline] ends it. Edits may grow a document past
+// [Limits].MaxFileSize and MaxLines, which bound reading only.
 //
 // # Security
 //

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // DefaultLanguage is the LANGID used for [Strings.LCID] selection when none
@@ -14,40 +16,76 @@ const DefaultLanguage uint16 = 0x0409
 // input. Sections, lines, keys and fields are views over the stored lines;
 // edits replace only the lines they touch.
 //
-// Reading a Document from several goroutines is safe; an edit (or
-// SetLanguage) needs exclusive access.
+// Edits keep the line list and each line's section current and mark the
+// tables derived from them (line numbers, the lines of each section, the
+// section order, the strings table) stale; the first read that needs one
+// rebuilds it in one pass. A run of k edits on an n-line document costs
+// O(k + n), however the edits and reads that need no table are mixed.
+//
+// Reading a Document from several goroutines is safe (the rebuild is
+// locked); an edit (or SetLanguage) needs exclusive access.
 type Document struct {
 	enc     Encoding
 	codec   codec
-	head    string  // byte-order mark, as read
-	lines   []*Line // logical lines in file order
-	tail    string  // from the first Ctrl-Z (or a dangling UTF-16 byte) to the end
-	orig    string  // the input, for Original and Revert
+	head    string // byte-order mark, as read
+	tail    string // from the first Ctrl-Z (or a dangling UTF-16 byte) to the end
+	orig    string // the input, for Original and Revert
 	lim     Limits
 	dialect Dialect
 	lang    uint16
 
 	modified bool
-	byName   map[string]*Section // folded name -> section
-	sections []*Section          // in order of first appearance
-	strs     map[string]string   // folded strkey -> value; nil until built
-	strSec   *Section            // the [Strings*] section strs came from
+
+	// The line list and the counts derived from it, kept current by
+	// every edit.
+	first, last *Line
+	nlines      int                 // logical lines
+	nphys       int                 // physical lines
+	size        int64               // bytes Bytes returns
+	crlf, lf    int                 // line endings by kind
+	noFinalEOL  bool                // the input's last line has no line ending
+	byName      map[string]*Section // folded name -> section
+	hdrGen      uint64              // bumped by every change to a section header
+
+	// Tables rebuilt on demand (see index and stringsTable).
+	lines    []*Line           // logical lines in file order (a snapshot)
+	sections []*Section        // in order of first appearance
+	strs     map[string]string // folded strkey -> value
+	strSec   *Section          // the [Strings*] section strs came from
+	lazy     *lazyState        // a pointer, so that a Document can be copied
 }
+
+// lazyState records which derived tables are current.
+type lazyState struct {
+	mu       sync.Mutex
+	state    atomic.Uint32 // idxOK | strOK
+	rebuilds int           // index rebuilds after edits (for tests)
+}
+
+const (
+	idxOK uint32 = 1 << iota // lines, sections, Line.idx/num, Section.headers/body
+	strOK                    // strs, strSec
+)
 
 // Line is one logical line: a blank line, a comment, a section header or
 // an entry. An entry continued with '\' spans several physical lines.
 type Line struct {
-	doc                 *Document
-	phys                []physLine
+	doc        *Document
+	prev, next *Line
+	phys       []physLine
+	// bare holds the physical lines as they were when the line ended the
+	// file without a line ending, while other lines follow it (see
+	// innerPhys); it comes back if the line ends the file again.
+	bare                []physLine
 	kind                LineKind
 	name                string // section name (Header)
 	key                 string
 	hasKey, implicitKey bool
 	fields              []string
-	sec                 *Section
-	num                 int      // 1-based physical line number (kept current by reindex)
+	sec                 *Section // kept current by edits
+	num                 int      // 1-based physical line number (index)
 	off                 int64    // byte offset in the original input; -1 for added lines
-	idx                 int      // position in doc.lines
+	idx                 int      // position in doc.lines (index)
 	sepFor              *Section // blank line AddSection put before this section
 }
 
@@ -55,9 +93,15 @@ type Line struct {
 // SetupAPI merges duplicate sections.
 type Section struct {
 	doc     *Document
-	name    string
+	name    string // as written in the first header, kept current by edits
+	nhdr    int    // number of headers, kept current by edits
 	headers []*Line
 	body    []*Line
+
+	// appendAt caches where AppendLine inserts (see appendPoint); valid
+	// while appendGen equals doc.hdrGen.
+	appendAt  *Line
+	appendGen uint64
 }
 
 func fold(s string) string {
@@ -73,22 +117,27 @@ func fold(s string) string {
 	return s
 }
 
-// reindex recomputes line positions, section membership and the section
-// table after parsing or a structural edit.
+// reindex links the lines Parse put in d.lines into the line list, works
+// out each line's section and builds every table, failing like SetupAPI
+// on an entry before the first section header and on too many sections.
 func (d *Document) reindex() error {
-	if d.byName == nil {
-		d.byName = make(map[string]*Section)
-	}
-	for _, s := range d.sections {
-		s.headers, s.body = s.headers[:0], s.body[:0]
-	}
+	d.byName = make(map[string]*Section)
+	d.lazy = &lazyState{}
+	d.size = int64(len(d.head) + len(d.tail))
+	d.sections = d.sections[:0]
+	var prev *Line
 	var cur *Section
-	order := d.sections[:0]
-	seen := make(map[*Section]bool, len(d.sections))
 	num := 1
 	for i, l := range d.lines {
-		l.idx, l.num = i, num
+		l.prev, l.next, l.idx, l.num = prev, nil, i, num
+		if prev != nil {
+			prev.next = l
+		} else {
+			d.first = l
+		}
+		prev = l
 		num += len(l.phys)
+		d.account(l.phys, 1)
 		if l.kind == Header {
 			k := fold(l.name)
 			s := d.byName[k]
@@ -99,14 +148,9 @@ func (d *Document) reindex() error {
 				}
 				s = &Section{doc: d, name: l.name}
 				d.byName[k] = s
+				d.sections = append(d.sections, s)
 			}
-			if !seen[s] {
-				seen[s] = true
-				order = append(order, s)
-			}
-			if len(s.headers) == 0 {
-				s.name = l.name
-			}
+			s.nhdr++
 			s.headers = append(s.headers, l)
 			cur = s
 			l.sec = s
@@ -121,28 +165,110 @@ func (d *Document) reindex() error {
 		}
 		cur.body = append(cur.body, l)
 	}
-	for k, s := range d.byName {
-		if !seen[s] {
-			delete(d.byName, k)
-			s.doc = nil
+	d.last = prev
+	d.nlines = len(d.lines)
+	d.noFinalEOL = prev != nil && prev.phys[len(prev.phys)-1].eol == eolNone
+	d.buildStrings() // eagerly: a freshly parsed document needs no rebuild
+	d.lazy.state.Store(idxOK | strOK)
+	return nil
+}
+
+// account adds (sign 1) or subtracts (sign -1) physical lines to the
+// document's counts.
+func (d *Document) account(p []physLine, sign int) {
+	for _, x := range p {
+		d.size += int64(sign * (len(x.raw) + len(d.codec.eolBytes(x.eol))))
+		switch x.eol {
+		case eolCRLF:
+			d.crlf += sign
+		case eolLF:
+			d.lf += sign
 		}
 	}
-	for i := len(order); i < len(d.sections); i++ {
-		d.sections[i] = nil
+	d.nphys += sign * len(p)
+}
+
+// index brings the line numbers, the snapshot of the lines, each section's
+// lines and the section order up to date after edits. Every reader of
+// those fields calls it first.
+func (d *Document) index() {
+	lz := d.lazy
+	if lz == nil || lz.state.Load()&idxOK != 0 {
+		return
 	}
-	d.sections = order
-	d.strs, d.strSec = nil, nil
-	d.buildStrings() // eagerly, so that readers never write to the document
-	return nil
+	lz.mu.Lock()
+	defer lz.mu.Unlock()
+	if lz.state.Load()&idxOK == 0 {
+		d.rebuildIndex()
+		lz.state.Or(idxOK)
+	}
+}
+
+// rebuildIndex recomputes the tables index maintains from the line list,
+// in one pass. It allocates new slices, so that iterations over earlier
+// snapshots are not disturbed.
+func (d *Document) rebuildIndex() {
+	d.lazy.rebuilds++
+	for _, s := range d.byName {
+		s.headers, s.body = nil, nil
+	}
+	lines := make([]*Line, 0, d.nlines)
+	order := make([]*Section, 0, len(d.byName))
+	num := 1
+	for l := d.first; l != nil; l = l.next {
+		l.idx, l.num = len(lines), num
+		num += len(l.phys)
+		lines = append(lines, l)
+		s := l.sec
+		switch {
+		case l.kind == Header:
+			if len(s.headers) == 0 {
+				order = append(order, s)
+			}
+			s.headers = append(s.headers, l)
+		case s != nil:
+			s.body = append(s.body, l)
+		}
+	}
+	d.lines, d.sections = lines, order
+}
+
+// stringsTable returns the strings of the chosen [Strings*] section,
+// building it (and the index it needs) after edits.
+func (d *Document) stringsTable() map[string]string {
+	lz := d.lazy
+	if lz == nil || lz.state.Load()&strOK != 0 {
+		return d.strs
+	}
+	lz.mu.Lock()
+	defer lz.mu.Unlock()
+	if st := lz.state.Load(); st&strOK == 0 {
+		if st&idxOK == 0 {
+			d.rebuildIndex()
+			lz.state.Or(idxOK)
+		}
+		d.buildStrings()
+		lz.state.Or(strOK)
+	}
+	return d.strs
+}
+
+// stale marks derived tables out of date after an edit.
+func (d *Document) stale(bits uint32) {
+	d.lazy.state.And(^bits)
+	d.modified = true
 }
 
 // Encoding reports how the document is stored.
 func (d *Document) Encoding() Encoding { return d.enc }
 
-// Lines returns the logical lines in file order.
+// Lines returns the logical lines in file order: the lines as they are
+// when the iteration starts, even if the loop edits the document.
 func (d *Document) Lines() iter.Seq[*Line] {
+	d.index()
+	lines := d.lines
 	return func(yield func(*Line) bool) {
-		for _, l := range d.lines {
+		for _, l := range lines {
 			if !yield(l) {
 				return
 			}
@@ -151,14 +277,20 @@ func (d *Document) Lines() iter.Seq[*Line] {
 }
 
 // NumLines returns the number of logical lines.
-func (d *Document) NumLines() int { return len(d.lines) }
+func (d *Document) NumLines() int { return d.nlines }
+
+// LastLine returns the last logical line, or nil for an empty document.
+func (d *Document) LastLine() *Line { return d.last }
 
 // Section returns the section with the given name (case-insensitive), or
 // nil when there is none.
 func (d *Document) Section(name string) *Section { return d.byName[fold(name)] }
 
 // Sections returns every section in order of first appearance.
-func (d *Document) Sections() []*Section { return append([]*Section(nil), d.sections...) }
+func (d *Document) Sections() []*Section {
+	d.index()
+	return append([]*Section(nil), d.sections...)
+}
 
 // Tail returns the bytes from the first Ctrl-Z (0x1A) to the end of the
 // file, which SetupAPI does not read (nil when there is none).
@@ -171,11 +303,8 @@ func (d *Document) Tail() []byte {
 
 // FinalNewline reports whether the last line ends with a line ending.
 func (d *Document) FinalNewline() bool {
-	if len(d.lines) == 0 {
-		return false
-	}
-	l := d.lines[len(d.lines)-1]
-	return l.phys[len(l.phys)-1].eol != eolNone
+	l := d.last
+	return l != nil && l.phys[len(l.phys)-1].eol != eolNone
 }
 
 // Modified reports whether the document was edited since it was parsed
@@ -188,14 +317,28 @@ func (d *Document) Original() []byte { return []byte(d.orig) }
 // Name returns the section name as written in its first header.
 func (s *Section) Name() string { return s.name }
 
+// lines returns the section's body after bringing the index up to date.
+func (s *Section) lines() []*Line {
+	if s.doc != nil {
+		s.doc.index()
+	}
+	return s.body
+}
+
 // Headers returns the header line of each occurrence of the section.
-func (s *Section) Headers() []*Line { return append([]*Line(nil), s.headers...) }
+func (s *Section) Headers() []*Line {
+	if s.doc != nil {
+		s.doc.index()
+	}
+	return append([]*Line(nil), s.headers...)
+}
 
 // Lines returns every line of the section (entries, comments and blank
 // lines of all its occurrences, in file order), without the headers.
 func (s *Section) Lines() iter.Seq[*Line] {
+	body := s.lines()
 	return func(yield func(*Line) bool) {
-		for _, l := range s.body {
+		for _, l := range body {
 			if !yield(l) {
 				return
 			}
@@ -205,8 +348,9 @@ func (s *Section) Lines() iter.Seq[*Line] {
 
 // Entries returns the entry lines of the section in file order.
 func (s *Section) Entries() []*Line {
-	out := make([]*Line, 0, len(s.body))
-	for _, l := range s.body {
+	body := s.lines()
+	out := make([]*Line, 0, len(body))
+	for _, l := range body {
 		if l.kind == Entry {
 			out = append(out, l)
 		}
@@ -217,7 +361,7 @@ func (s *Section) Entries() []*Line {
 // Find returns the first entry whose key, after %strkey% substitution,
 // equals key (case-insensitive), as SetupFindFirstLine does; nil if none.
 func (s *Section) Find(key string) *Line {
-	for _, l := range s.body {
+	for _, l := range s.lines() {
 		if l.kind == Entry && l.hasKey && strings.EqualFold(l.Key(), key) {
 			return l
 		}
@@ -228,7 +372,7 @@ func (s *Section) Find(key string) *Line {
 // FindAll returns every entry whose substituted key equals key.
 func (s *Section) FindAll(key string) []*Line {
 	var out []*Line
-	for _, l := range s.body {
+	for _, l := range s.lines() {
 		if l.kind == Entry && l.hasKey && strings.EqualFold(l.Key(), key) {
 			out = append(out, l)
 		}
@@ -255,11 +399,12 @@ func (l *Line) Kind() LineKind { return l.kind }
 func (l *Line) Section() *Section { return l.sec }
 
 // Number returns the 1-based physical line number of the line's first
-// physical line in the current document.
+// physical line in the current document (0 for a removed line).
 func (l *Line) Number() int {
 	if l.doc == nil {
 		return 0
 	}
+	l.doc.index()
 	return l.num
 }
 
@@ -331,8 +476,11 @@ func (l *Line) Text() string {
 }
 
 // Raw returns the line's bytes in the file's encoding, line endings
-// included.
+// included (nil for a removed line).
 func (l *Line) Raw() []byte {
+	if l.doc == nil {
+		return nil
+	}
 	var b []byte
 	for _, p := range l.phys {
 		b = append(b, p.raw...)
@@ -352,4 +500,26 @@ func (l *Line) String() string {
 		return l.Text()
 	}
 	return l.Text()
+}
+
+// detach marks every line and section of d as removed (before d's content
+// is replaced).
+func (d *Document) detach() {
+	for l := d.first; l != nil; l = l.next {
+		l.doc = nil
+	}
+	for _, s := range d.byName {
+		s.doc = nil
+	}
+}
+
+// attach points every line and section at d (after d's content was copied
+// from another Document).
+func (d *Document) attach() {
+	for l := d.first; l != nil; l = l.next {
+		l.doc = d
+	}
+	for _, s := range d.byName {
+		s.doc = d
+	}
 }

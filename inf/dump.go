@@ -49,6 +49,7 @@ func (d *Document) Summary() DocumentSummary {
 	if ss := d.StringsSection(); ss != nil {
 		s.Strings = ss.name
 	}
+	d.index()
 	for _, sec := range d.sections {
 		ss := SectionSummary{Name: sec.name, Entries: []EntrySummary{}}
 		for _, l := range sec.body {

@@ -50,6 +50,13 @@ var (
 	// continue onto the next line, or an entry outside any section.
 	ErrInvalidText = errors.New("inf: text cannot be stored as requested")
 
+	// ErrDanglingContinuation is ErrInvalidText for an edit that would put
+	// a line after a last line ending in a continuation backslash (which
+	// only a file without final line ending can have): the backslash would
+	// join the new line to it. Document.AddFinalNewline ends that line, so
+	// that lines can follow it; editing the line itself also works.
+	ErrDanglingContinuation = fmt.Errorf("%w: the last line ends in a continuation backslash", ErrInvalidText)
+
 	// ErrRemoved reports use of a line or section after it was removed
 	// from its document (or the document was reverted).
 	ErrRemoved = errors.New("inf: line or section was removed")

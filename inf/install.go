@@ -179,7 +179,7 @@ func (d *Document) Services(section string) ([]Service, []Warning) {
 		if sv.InstallSection != "" {
 			is := d.Section(sv.InstallSection)
 			if is == nil {
-				warns = append(warns, Warning{Section: s.name, Line: l.num, Code: "missing-service-section",
+				warns = append(warns, Warning{Section: s.name, Line: l.Number(), Code: "missing-service-section",
 					Msg: fmt.Sprintf("service-install section [%s] of service %s does not exist", sv.InstallSection, sv.Name)})
 			} else {
 				sv.DisplayName, _ = is.Value("DisplayName")
@@ -243,14 +243,14 @@ func (d *Document) Install(base string, arch Arch) (*Install, []Warning, error) 
 		if ok && v >= 0 && v <= 0xFF {
 			in.FeatureScore = uint8(v)
 		} else {
-			warns = append(warns, Warning{Section: name, Line: l.num, Code: "bad-feature-score",
+			warns = append(warns, Warning{Section: name, Line: l.Number(), Code: "bad-feature-score",
 				Msg: fmt.Sprintf("FeatureScore %q is not a byte", l.Field(0))})
 		}
 	}
 	if l := s.Find("DriverVer"); l != nil {
 		dv, err := ParseDriverVer(l.Fields()...)
 		if err != nil {
-			warns = append(warns, Warning{Section: name, Line: l.num, Code: "bad-driverver", Msg: err.Error()})
+			warns = append(warns, Warning{Section: name, Line: l.Number(), Code: "bad-driverver", Msg: err.Error()})
 		} else {
 			in.DriverVer = &dv
 		}
@@ -375,7 +375,7 @@ func (d *Document) CopyFileList(copyFiles []string, arch Arch) ([]DriverFile, []
 					f.Disk = disk
 				} else {
 					f.Disk.ID = id
-					warns = append(warns, Warning{Section: s.name, Line: l.num, Code: "missing-source-disk",
+					warns = append(warns, Warning{Section: s.name, Line: l.Number(), Code: "missing-source-disk",
 						Msg: fmt.Sprintf("source disk %q of %s is not in [SourceDisksNames]", id, f.Source)})
 				}
 				break
@@ -415,7 +415,7 @@ func (d *Document) CopyFileList(copyFiles []string, arch Arch) ([]DriverFile, []
 				v, _ := parseCInt(fl[3])
 				f.Flags = uint32(v)
 			}
-			add(f, s.name, l.num)
+			add(f, s.name, l.Number())
 		}
 	}
 	return out, warns
@@ -488,14 +488,14 @@ func (d *Document) Driver(o OS) (*Driver, error) {
 	seenFile := map[string]bool{}
 	for _, m := range d.Manufacturers() {
 		for _, bad := range m.Invalid {
-			dr.Warnings = append(dr.Warnings, Warning{Section: "Manufacturer", Line: m.Line.num, Code: "bad-decoration",
+			dr.Warnings = append(dr.Warnings, Warning{Section: "Manufacturer", Line: m.Line.Number(), Code: "bad-decoration",
 				Msg: fmt.Sprintf("TargetOSVersion %q is not valid (unstamped INX?)", bad)})
 		}
 		ch := ManufacturerChoice{Manufacturer: m}
 		if sec, _, ok := m.Select(o); ok {
 			ch.Section = sec
 			if d.Section(sec) == nil {
-				dr.Warnings = append(dr.Warnings, Warning{Section: "Manufacturer", Line: m.Line.num, Code: "missing-models-section",
+				dr.Warnings = append(dr.Warnings, Warning{Section: "Manufacturer", Line: m.Line.Number(), Code: "missing-models-section",
 					Msg: fmt.Sprintf("models section [%s] does not exist", sec)})
 			}
 			ch.Models = d.Models(sec)
@@ -509,7 +509,7 @@ func (d *Document) Driver(o OS) (*Driver, error) {
 				var w []Warning
 				in, w, err = d.Install(md.Install, o.Arch)
 				if err != nil {
-					dr.Warnings = append(dr.Warnings, Warning{Section: ch.Section, Line: md.Line.num, Code: "missing-install-section", Msg: err.Error()})
+					dr.Warnings = append(dr.Warnings, Warning{Section: ch.Section, Line: md.Line.Number(), Code: "missing-install-section", Msg: err.Error()})
 					in = nil
 				}
 				dr.Warnings = append(dr.Warnings, w...)

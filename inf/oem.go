@@ -437,7 +437,7 @@ func (o *OEM) Lint(fsys fs.FS) []Warning {
 		if !referenced[strings.ToLower(c.Key)] {
 			var l *Line
 			if s := o.Doc.Section("Config." + c.Key); s != nil {
-				l = s.headers[0]
+				l = s.Headers()[0]
 			}
 			warn(l, "Config."+c.Key, "config-unreferenced", "[Config.%s] is not named as DriverKey by any driver line, so setup never applies it", c.Key)
 		}

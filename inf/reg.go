@@ -298,7 +298,7 @@ func ParseRegLine(l *Line, del bool) (RegOp, error) {
 		if l.sec != nil {
 			name = l.sec.name
 		}
-		return RegOp{}, &LineError{Section: name, Line: l.num, Err: fmt.Errorf("%w: "+format, append([]any{ErrValue}, a...)...)}
+		return RegOp{}, &LineError{Section: name, Line: l.Number(), Err: fmt.Errorf("%w: "+format, append([]any{ErrValue}, a...)...)}
 	}
 	if l.kind != Entry {
 		return fail("not an entry")
@@ -407,7 +407,7 @@ func (d *Document) RegOps(section string, del bool) ([]RegOp, error) {
 		return nil, fmt.Errorf("%w: section [%s]", ErrNotFound, section)
 	}
 	var out []RegOp
-	for _, l := range s.body {
+	for _, l := range s.lines() {
 		if l.kind != Entry {
 			continue
 		}

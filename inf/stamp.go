@@ -88,7 +88,7 @@ func (d *Document) Stamp(o StampOptions) error {
 		var out []byte
 		changed := false
 		out = append(out, d.head...)
-		for _, l := range d.lines {
+		for l := d.first; l != nil; l = l.next {
 			for _, p := range l.phys {
 				t, ok := stampText(p.text, rules)
 				if !ok {
@@ -170,21 +170,11 @@ func (d *Document) adopt(b []byte, modified bool) error {
 	if err != nil {
 		return err
 	}
-	for _, l := range d.lines {
-		l.doc = nil
-	}
-	for _, s := range d.sections {
-		s.doc = nil
-	}
+	d.detach()
 	orig := d.orig
 	*d = *nd
 	d.orig = orig
 	d.modified = modified
-	for _, l := range d.lines {
-		l.doc = d
-	}
-	for _, s := range d.sections {
-		s.doc = d
-	}
+	d.attach()
 	return nil
 }

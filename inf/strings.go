@@ -18,8 +18,7 @@ func (d *Document) SetLanguage(langid uint16) {
 		langid = DefaultLanguage
 	}
 	d.lang = langid
-	d.strs, d.strSec = nil, nil
-	d.buildStrings()
+	d.lazy.state.And(^strOK)
 }
 
 // Language returns the LANGID used for substitution.
@@ -49,7 +48,7 @@ func StringsLanguage(section string) (langid uint16, decorated, ok bool) {
 // language (see SetLanguage), or nil when the document has none that
 // applies.
 func (d *Document) StringsSection() *Section {
-	d.buildStrings()
+	d.stringsTable()
 	return d.strSec
 }
 
@@ -88,10 +87,8 @@ func (d *Document) chooseStrings() *Section {
 	return nil
 }
 
+// buildStrings builds the strings table from the index (see stringsTable).
 func (d *Document) buildStrings() {
-	if d.strs != nil {
-		return
-	}
 	d.strs = make(map[string]string)
 	d.strSec = d.chooseStrings()
 	if d.strSec == nil {
@@ -111,8 +108,7 @@ func (d *Document) buildStrings() {
 // LookupString returns the value of strkey in the chosen [Strings*]
 // section (quotes removed, not itself substituted).
 func (d *Document) LookupString(strkey string) (string, bool) {
-	d.buildStrings()
-	v, ok := d.strs[fold(strkey)]
+	v, ok := d.stringsTable()[fold(strkey)]
 	return v, ok
 }
 
@@ -135,7 +131,7 @@ func (d *Document) substitute(s string) (string, bool) {
 	if strings.IndexByte(s, '%') < 0 {
 		return s, false
 	}
-	d.buildStrings()
+	strs := d.stringsTable()
 	max := d.lim.MaxFieldLen
 	var sb strings.Builder
 	n := 0 // characters written
@@ -177,7 +173,7 @@ func (d *Document) substitute(s string) (string, bool) {
 		}
 		tok := s[start+1 : start+1+k]
 		var rep string
-		switch v, ok := d.strs[fold(tok)]; {
+		switch v, ok := strs[fold(tok)]; {
 		case tok == "":
 			rep = "%"
 		case ok:

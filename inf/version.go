@@ -324,7 +324,7 @@ func (d *Document) Version() (*VersionInfo, error) {
 			}
 			dv, err := ParseDriverVer(l.Fields()...)
 			if err != nil {
-				v.DriverVerErr = &LineError{Section: s.name, Line: l.num, Err: err}
+				v.DriverVerErr = &LineError{Section: s.name, Line: l.Number(), Err: err}
 				continue
 			}
 			v.DriverVer, v.HasDriverVer = dv, true

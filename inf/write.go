@@ -28,15 +28,9 @@ func (d *Document) Bytes() []byte {
 	if !d.modified {
 		return []byte(d.orig)
 	}
-	size := len(d.head) + len(d.tail)
-	for _, l := range d.lines {
-		for _, p := range l.phys {
-			size += len(p.raw) + len(d.codec.eolBytes(p.eol))
-		}
-	}
-	b := make([]byte, 0, size)
+	b := make([]byte, 0, d.size)
 	b = append(b, d.head...)
-	for _, l := range d.lines {
+	for l := d.first; l != nil; l = l.next {
 		for _, p := range l.phys {
 			b = append(b, p.raw...)
 			b = append(b, d.codec.eolBytes(p.eol)...)
@@ -55,13 +49,9 @@ func (d *Document) UnmarshalBinary(b []byte) error {
 	if err != nil {
 		return err
 	}
+	d.detach()
 	*d = *nd
-	for _, l := range d.lines {
-		l.doc = d
-	}
-	for _, s := range d.sections {
-		s.doc = d
-	}
+	d.attach()
 	return nil
 }
 
