@@ -39,13 +39,17 @@ type Document struct {
 	// The line list and the counts derived from it, kept current by
 	// every edit.
 	first, last *Line
-	nlines      int                 // logical lines
-	nphys       int                 // physical lines
-	size        int64               // bytes Bytes returns
-	crlf, lf    int                 // line endings by kind
-	noFinalEOL  bool                // the input's last line has no line ending
-	byName      map[string]*Section // folded name -> section
-	hdrGen      uint64              // bumped by every change to a section header
+	nlines      int   // logical lines
+	nphys       int   // physical lines
+	size        int64 // bytes Bytes returns
+	crlf, lf    int   // line endings by kind
+	noFinalEOL  bool  // the input's last line has no line ending
+	// bare holds, for a line that ended the file without a line ending
+	// and got one when a line was put after it, its physical lines as they
+	// were; they come back if it ends the file again (see lastPhys).
+	bare   map[*Line][]physLine
+	byName map[string]*Section // folded name -> section
+	hdrGen uint64              // bumped by every change to a section header
 
 	// Tables rebuilt on demand (see index and stringsTable).
 	lines    []*Line           // logical lines in file order (a snapshot)
@@ -70,13 +74,9 @@ const (
 // Line is one logical line: a blank line, a comment, a section header or
 // an entry. An entry continued with '\' spans several physical lines.
 type Line struct {
-	doc        *Document
-	prev, next *Line
-	phys       []physLine
-	// bare holds the physical lines as they were when the line ended the
-	// file without a line ending, while other lines follow it (see
-	// innerPhys); it comes back if the line ends the file again.
-	bare                []physLine
+	doc                 *Document
+	prev, next          *Line
+	phys                []physLine
 	kind                LineKind
 	name                string // section name (Header)
 	key                 string
@@ -414,6 +414,10 @@ func (l *Line) Name() string { return l.name }
 // HasKey reports whether the entry has a key: text before an '=', or its
 // single field when it has one field and no '='.
 func (l *Line) HasKey() bool { return l.hasKey }
+
+// ImplicitKey reports whether the key is the entry's only field, written
+// without '=' (such as a file name alone on its line).
+func (l *Line) ImplicitKey() bool { return l.implicitKey }
 
 // RawKey returns the key after quote processing, before substitution.
 func (l *Line) RawKey() string { return l.key }

@@ -160,7 +160,7 @@ func (d *Document) innerPhys(l *Line) ([]physLine, bool, error) {
 func (d *Document) AddFinalNewline() error {
 	l := d.last
 	if l == nil || l.phys[len(l.phys)-1].eol != eolNone {
-		d.noFinalEOL = false
+		d.noFinalEOL, d.bare = false, nil
 		return nil
 	}
 	eol := d.lineEnding()
@@ -184,7 +184,7 @@ func (d *Document) AddFinalNewline() error {
 		}
 	}
 	d.noFinalEOL = false
-	l.bare = nil
+	d.bare = nil
 	d.setPhys(l, np)
 	d.stale(0) // no line follows, so no line number changes
 	return nil
@@ -193,8 +193,8 @@ func (d *Document) AddFinalNewline() error {
 // lastPhys returns the physical lines l takes as the last line (see the
 // comment at the top).
 func (d *Document) lastPhys(l *Line) []physLine {
-	if l.bare != nil && d.noFinalEOL {
-		return l.bare
+	if b := d.bare[l]; b != nil && d.noFinalEOL {
+		return b
 	}
 	p := l.phys
 	f := p[len(p)-1]
@@ -222,7 +222,7 @@ func (d *Document) setPhys(l *Line, p []physLine) {
 // becomeLast gives the last line its physical lines as last line.
 func (d *Document) becomeLast(l *Line) {
 	p := d.lastPhys(l)
-	l.bare = nil
+	delete(d.bare, l)
 	d.setPhys(l, p)
 }
 
@@ -365,6 +365,7 @@ func (d *Document) splice(prev *Line, drop, add []*Line) error {
 	for _, l := range drop {
 		s := l.sec
 		d.unlink(l)
+		delete(d.bare, l)
 		if s == nil {
 			continue
 		}
@@ -425,8 +426,11 @@ func (d *Document) splice(prev *Line, drop, add []*Line) error {
 		}
 	}
 	if innerChanged {
-		if prev.bare == nil {
-			prev.bare = prev.phys
+		if d.bare[prev] == nil {
+			if d.bare == nil {
+				d.bare = make(map[*Line][]physLine)
+			}
+			d.bare[prev] = prev.phys
 		}
 		d.setPhys(prev, inner)
 	}
@@ -446,7 +450,7 @@ func errBeforeSection(l *Line) error {
 func (d *Document) swap(l, nl *Line) bool {
 	renumber := len(l.phys) != len(nl.phys)
 	d.setPhys(l, nl.phys)
-	l.bare = nil
+	delete(d.bare, l)
 	l.kind, l.name = nl.kind, nl.name
 	l.key, l.hasKey, l.implicitKey, l.fields = nl.key, nl.hasKey, nl.implicitKey, nl.fields
 	l.off = -1

@@ -397,6 +397,14 @@ func TestSetFieldsQuoting(t *testing.T) {
 	require.NoError(t, l.SetFieldsVerbatim("x", `a\`, "y"), "a backslash before a comma is literal")
 	assert.Equal(t, []string{"x", `a\`, "y"}, l.RawFields())
 
+	d, err = inf.Parse([]byte("[S]\nfile.sys\n\"a=b\"\nk = k\n"), nil)
+	require.NoError(t, err)
+	var implicit []bool
+	for _, l := range d.Section("S").Entries() {
+		implicit = append(implicit, l.ImplicitKey())
+	}
+	assert.Equal(t, []bool{true, true, false}, implicit)
+
 	d, err = inf.Parse([]byte("[S]\nk = a # b\n"), &inf.ReadOptions{Dialect: inf.TextSetup})
 	require.NoError(t, err)
 	require.ErrorIs(t, d.Section("S").Find("k").SetFieldsVerbatim("x#y"), inf.ErrInvalidText, "'#' starts a comment in txtsetup.oem")

@@ -381,8 +381,8 @@ func (s *Slipstream) existing(sec *inf.Section, same []*inf.Line, e SIFEntry) (b
 		if len(ls) > 0 {
 			l := ls[0]
 			old := l.Text()
-			// SetFields keeps the line's key, spacing and comment, and
-			// quotes only what needs it, like the entries around it.
+			// SetFields keeps the line's key, spacing, comment and
+			// quoting, like the entries around it.
 			if err := l.SetFields(s.Service); err != nil {
 				return false, nil, editError(fileSIF, err)
 			}

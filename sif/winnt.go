@@ -264,35 +264,14 @@ func (w *Winnt) Set(key, value string) error {
 	return nil
 }
 
-// setQuoted replaces the value of a one-line entry with value in quotes,
-// keeping the key, the spacing around '=' and a trailing comment. (inf's
-// SetFields quotes only what needs quotes; setupldr's samples always quote.)
+// setQuoted replaces the value of an entry with value in quotes, keeping
+// the key, the spacing around '=' and a trailing comment (setupldr's
+// samples always quote). A line without '=' becomes key = "value".
 func setQuoted(l *inf.Line, value string) error {
-	text := l.Text()
-	eq := strings.IndexByte(text, '=')
-	if eq < 0 || strings.Contains(text, "\n") {
+	if l.ImplicitKey() {
 		return l.SetText(l.Key() + " = " + inf.Quote(value))
 	}
-	j := eq + 1
-	for j < len(text) && (text[j] == ' ' || text[j] == '\t') {
-		j++
-	}
-	suffix := ""
-	inQuote := false
-	for k := j; k < len(text); k++ {
-		switch c := text[k]; {
-		case c == '"':
-			inQuote = !inQuote
-		case (c == ';' || c == '#') && !inQuote:
-			s := k
-			for s > j && (text[s-1] == ' ' || text[s-1] == '\t') {
-				s--
-			}
-			suffix = text[s:]
-			k = len(text)
-		}
-	}
-	return l.SetText(text[:j] + inf.Quote(value) + suffix)
+	return l.SetFieldsVerbatim(inf.Quote(value))
 }
 
 // SetBootDevice sets BootDevice.
