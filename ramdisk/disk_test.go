@@ -23,7 +23,7 @@ import (
 
 const syslinuxMBR = "/usr/lib/syslinux/mbr/mbr.bin"
 
-func readMBRBin(t *testing.T) []byte {
+func readMBRBin(t testing.TB) []byte {
 	t.Helper()
 	b, err := os.ReadFile(testutil.SystemFile(t, syslinuxMBR))
 	require.NoError(t, err)

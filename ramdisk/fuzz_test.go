@@ -133,6 +133,13 @@ func FuzzParseMBR(f *testing.F) {
 	e[0], e[4], e[8+1], e[12+2] = 0x80, 0x0C, 0x08, 0x01 // LBA 2048, 65536 sectors
 	f.Add(good, int64(64<<20))
 	f.Add(make([]byte, 512), int64(1<<20))
+	// syslinux's mbr.bin with the same table (when installed; always
+	// under CI).
+	if _, err := os.Stat(syslinuxMBR); err == nil || testutil.CI() {
+		withCode := bytes.Clone(good)
+		copy(withCode, readMBRBin(f))
+		f.Add(withCode, int64(64<<20))
+	}
 	f.Fuzz(func(t *testing.T, in []byte, size int64) {
 		m, err := ramdisk.ParseMBR(in, size)
 		if err != nil {

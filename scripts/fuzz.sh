@@ -11,7 +11,9 @@
 #   FUZZTIME          time per target (go test -fuzztime), default 1m;
 #                     a count such as 100000x also works
 #   FUZZMINIMIZETIME  bound on minimizing each failing or new input
-#                     (go test -fuzzminimizetime), default 10s
+#                     (go test -fuzzminimizetime), default 5s; minimizing
+#                     large inputs dominates slow targets, raise it to
+#                     shrink a crasher further
 #   FUZZPARALLEL      fuzzing workers per target (go test -parallel),
 #                     default: GOMAXPROCS
 #   FUZZTARGETS       regular expression: only targets whose name matches
@@ -29,7 +31,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZTIME="${FUZZTIME:-1m}"
-FUZZMINIMIZETIME="${FUZZMINIMIZETIME:-10s}"
+FUZZMINIMIZETIME="${FUZZMINIMIZETIME:-5s}"
 FUZZTARGETS="${FUZZTARGETS:-.}"
 FUZZLOGDIR="${FUZZLOGDIR:-$(mktemp -d "${TMPDIR:-/tmp}/fuzz.XXXXXX")}"
 mkdir -p "$FUZZLOGDIR"
