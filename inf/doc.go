@@ -57,7 +57,7 @@
 // edit that could not keep that fails with [ErrInvalidText] and changes
 // nothing; in particular a line cannot be put after a last line ending in
 // a continuation backslash ([ErrDanglingContinuation]) until
-// [Document.AddFinalNewline] ends it. Edits may grow a document past
+// [Document.EndLastLine] ends it. Edits may grow a document past
 // [Limits].MaxFileSize and MaxLines, which bound reading only.
 //
 // # Security

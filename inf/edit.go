@@ -26,10 +26,10 @@ import (
 //     is put after it; one whose text ends with a CR gets CRLF, so that the
 //     CR stays part of its text;
 //   - an entry whose last physical line ends with a continuation backslash
-//     (possible only at the end of a file without final newline) would
-//     join whatever physical line follows it: edits that would put a line
-//     after it fail with ErrDanglingContinuation, until AddFinalNewline
-//     gives it an empty physical line to join;
+//     (possible only at the end of the input) would join whatever physical
+//     line follows it: edits that would put a line after it fail with
+//     ErrDanglingContinuation, until EndLastLine gives it an empty physical
+//     line to join;
 //   - a file without final line ending keeps none when the lines at its
 //     end change, except that an empty last line keeps its line ending (an
 //     empty physical line without one is no line at all).
@@ -124,51 +124,52 @@ func (d *Document) continues(p []physLine) (bool, error) {
 	return out.n > len(p), nil
 }
 
-// innerPhys returns the physical lines l needs when a line follows it, and
-// whether they differ from its current ones (see the comment at the top).
+// innerPhys returns the physical lines l, the last line, needs when a line
+// follows it, and whether they differ from its current ones (see the
+// comment at the top).
 func (d *Document) innerPhys(l *Line) ([]physLine, bool, error) {
 	p := l.phys
-	f := p[len(p)-1]
-	if f.eol != eolNone {
-		return p, false, nil
+	changed := false
+	if f := p[len(p)-1]; f.eol == eolNone {
+		eol := d.lineEnding()
+		if d.codec.endsWithCR(f.raw) {
+			eol = eolCRLF
+		}
+		p = slices.Clone(p)
+		p[len(p)-1].eol = eol
+		changed = true
 	}
-	eol := d.lineEnding()
-	if d.codec.endsWithCR(f.raw) {
-		eol = eolCRLF
-	}
-	np := make([]physLine, len(p), len(p)+1)
-	copy(np, p)
-	np[len(np)-1].eol = eol
 	if l.kind == Entry {
-		if cont, err := d.continues(np); err != nil || cont {
-			return nil, false, fmt.Errorf("%w (line %d; Document.AddFinalNewline ends it)", ErrDanglingContinuation, l.Number())
+		if cont, err := d.continues(p); err != nil || cont {
+			return nil, false, fmt.Errorf("%w (line %d; Document.EndLastLine ends it)", ErrDanglingContinuation, l.Number())
 		}
 	}
-	return np, true, nil
+	return p, changed, nil
 }
 
-// AddFinalNewline ends the last line with a line ending (the one most
-// lines use, or CRLF when its text ends with a CR), so that the file ends
-// with a newline from now on, as new last lines will. A last entry ending
-// in a continuation backslash also gets an empty physical line for the
-// backslash to join: it reads the same (SetupAPI ends a continued line at
-// an empty one as at the end of the file), and lines can then follow it
-// (see ErrDanglingContinuation). It does nothing when the file already
-// ends with a newline or is empty, and fails with ErrLimit when the extra
+// EndLastLine makes sure lines can follow the last line. A last line
+// without line ending gets one (the one most lines use, or CRLF when its
+// text ends with a CR), and the file ends with a newline from now on, as
+// new last lines will. A last entry ending in a continuation backslash
+// also gets an empty physical line for the backslash to join: it reads
+// the same (SetupAPI ends a continued line at an empty one as at the end
+// of the file), and the lines put after it stay lines of their own (see
+// ErrDanglingContinuation). It fails with ErrLimit when that extra
 // physical line would break Limits.MaxContinuationLines or
 // MaxContinuationLen.
-func (d *Document) AddFinalNewline() error {
+func (d *Document) EndLastLine() error {
 	l := d.last
-	if l == nil || l.phys[len(l.phys)-1].eol != eolNone {
+	if l == nil {
 		d.noFinalEOL, d.bare = false, nil
 		return nil
 	}
 	eol := d.lineEnding()
-	np := make([]physLine, len(l.phys), len(l.phys)+1)
-	copy(np, l.phys)
-	np[len(np)-1].eol = eol
-	if d.codec.endsWithCR(np[len(np)-1].raw) {
-		np[len(np)-1].eol = eolCRLF
+	np := slices.Clone(l.phys)
+	if f := &np[len(np)-1]; f.eol == eolNone {
+		f.eol = eol
+		if d.codec.endsWithCR(f.raw) {
+			f.eol = eolCRLF
+		}
 	}
 	if l.kind == Entry {
 		cont, err := d.continues(np)
@@ -183,8 +184,10 @@ func (d *Document) AddFinalNewline() error {
 			return fmt.Errorf("%w: line %d cannot take one more physical line: %w", ErrInvalidText, l.Number(), err)
 		}
 	}
-	d.noFinalEOL = false
-	d.bare = nil
+	d.noFinalEOL, d.bare = false, nil
+	if slices.Equal(np, l.phys) {
+		return nil
+	}
 	d.setPhys(l, np)
 	d.stale(0) // no line follows, so no line number changes
 	return nil

@@ -109,7 +109,10 @@ func (r *editRun) step(op, a, b byte) {
 		}
 	case 8, 9:
 		if s != nil {
-			added, err = s.AppendLine(text)
+			want := appendPosition(s)
+			if added, err = s.AppendLine(text); err == nil && added.Number() != want {
+				t.Fatalf("AppendLine(%q) put the line at %d, want %d", text, added.Number(), want)
+			}
 		}
 	case 10:
 		if s != nil {
@@ -158,7 +161,7 @@ func (r *editRun) step(op, a, b byte) {
 		checkInvariant(t, d, r.opts)
 		return
 	case 20:
-		err = d.AddFinalNewline()
+		err = d.EndLastLine()
 	}
 	if added != nil {
 		r.lines = append(r.lines, added)
@@ -176,6 +179,23 @@ func (r *editRun) step(op, a, b byte) {
 	}
 }
 
+// appendPosition returns the line number AppendLine should give a line
+// added to s: right after the last entry of its last occurrence, or after
+// that occurrence's header (0 for a removed section).
+func appendPosition(s *inf.Section) int {
+	hs := s.Headers()
+	if len(hs) == 0 || hs[0].Number() == 0 {
+		return 0
+	}
+	at := hs[len(hs)-1]
+	for _, l := range s.Entries() {
+		if l.Number() > at.Number() {
+			at = l
+		}
+	}
+	return at.Number() + at.PhysicalLines()
+}
+
 func (r *editRun) run(prog []byte) {
 	for i := 0; i+2 < len(prog); i += 3 {
 		r.step(prog[i], prog[i+1], prog[i+2])
@@ -187,6 +207,7 @@ func (r *editRun) run(prog []byte) {
 // section table and the strings table.
 var editSeedDocs = []string{
 	"[]\n\\",
+	"[]\n\\\n",
 	"[S]\r\nk=v",
 	"",
 	"; only a comment",
@@ -243,13 +264,16 @@ func TestEditInvariantRandom(t *testing.T) {
 		docs = append(docs, string(testutil.ReadFixture(t, rel)))
 	}
 	rng := rand.New(rand.NewPCG(5, 2026))
-	for i := range 1500 {
+	for i := range 3000 {
 		doc := docs[i%len(docs)]
+		if i%2 == 1 {
+			doc = randomDoc(rng)
+		}
 		mode := uint8(rng.IntN(2))
 		opts := editOpts(mode)
 		d, err := inf.Parse([]byte(doc), opts)
 		if err != nil {
-			t.Fatal(err)
+			continue // an entry before the first section, for example
 		}
 		prog := make([]byte, 3*(1+rng.IntN(40)))
 		for j := range prog {
@@ -262,4 +286,19 @@ func TestEditInvariantRandom(t *testing.T) {
 			}
 		})
 	}
+}
+
+// randomDoc joins random line texts with random line endings, the last
+// one often missing.
+func randomDoc(rng *rand.Rand) string {
+	var sb strings.Builder
+	sb.WriteString("[S]")
+	for range rng.IntN(8) {
+		sb.WriteString([]string{"\n", "\r\n"}[rng.IntN(2)])
+		sb.WriteString(editTexts[rng.IntN(len(editTexts))])
+	}
+	if rng.IntN(2) == 0 {
+		sb.WriteString("\n")
+	}
+	return sb.String()
 }

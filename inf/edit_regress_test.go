@@ -100,7 +100,7 @@ func checkInvariant(t testing.TB, d *inf.Document, opts *inf.ReadOptions) {
 
 // TestEditAfterTrailingBackslash is the reported case: the last line is a
 // lone continuation backslash without line ending. Lines put after it
-// would continue it, so such edits are refused until AddFinalNewline gives
+// would continue it, so such edits are refused until EndLastLine gives
 // the backslash an empty physical line to join.
 func TestEditAfterTrailingBackslash(t *testing.T) {
 	orig := []byte("[]\n\\")
@@ -119,7 +119,7 @@ func TestEditAfterTrailingBackslash(t *testing.T) {
 	assert.False(t, d.Modified())
 	checkInvariant(t, d, nil)
 
-	require.NoError(t, d.AddFinalNewline())
+	require.NoError(t, d.EndLastLine())
 	assert.Equal(t, "[]\n\\\n\n", string(d.Bytes()))
 	assert.Equal(t, 2, last.PhysicalLines())
 	assert.Equal(t, []string{""}, last.RawFields(), "the entry reads as before")
@@ -142,7 +142,7 @@ func TestEditAfterTrailingBackslash(t *testing.T) {
 
 // TestEditDanglingContinuation: every way to put a line after a last line
 // that ends in a continuation backslash is refused without change; after
-// AddFinalNewline the same edit works and reads back.
+// EndLastLine the same edit works and reads back.
 func TestEditDanglingContinuation(t *testing.T) {
 	tests := []struct {
 		name, in string
@@ -161,6 +161,10 @@ func TestEditDanglingContinuation(t *testing.T) {
 			_, err := d.Section("S").Append("n", "1")
 			return err
 		}, "[S]\nk=\\\n\nn = 1\n\x1agarbage"},
+		{"with a final newline", "[S]\nk=\\\n", func(d *inf.Document) error {
+			_, err := d.Section("S").Append("n", "1")
+			return err
+		}, "[S]\nk=\\\n\nn = 1\n"},
 		{"new section", "[S]\nk=\\", func(d *inf.Document) error {
 			_, err := d.AddSection("T")
 			return err
@@ -176,7 +180,7 @@ func TestEditDanglingContinuation(t *testing.T) {
 			require.NoError(t, err)
 			require.ErrorIs(t, tc.edit(d), inf.ErrDanglingContinuation)
 			assert.Equal(t, tc.in, string(d.Bytes()))
-			require.NoError(t, d.AddFinalNewline())
+			require.NoError(t, d.EndLastLine())
 			require.NoError(t, tc.edit(d))
 			assert.Equal(t, tc.want, string(d.Bytes()))
 			checkInvariant(t, d, nil)
@@ -188,7 +192,7 @@ func TestEditDanglingContinuation(t *testing.T) {
 	lim.MaxContinuationLines = 2
 	d, err := inf.Parse([]byte("[S]\nk=a,\\\nb,\\"), &inf.ReadOptions{Limits: &lim})
 	require.NoError(t, err)
-	require.ErrorIs(t, d.AddFinalNewline(), inf.ErrLimit)
+	require.ErrorIs(t, d.EndLastLine(), inf.ErrLimit)
 	assert.Equal(t, "[S]\nk=a,\\\nb,\\", string(d.Bytes()))
 
 	// In txtsetup.oem files a backslash never continues a line.
@@ -200,10 +204,10 @@ func TestEditDanglingContinuation(t *testing.T) {
 	assert.Equal(t, "[S]\nk = a\\\nn = 1", string(d.Bytes()))
 	checkInvariant(t, d, opts)
 
-	// AddFinalNewline on a file that has one changes nothing.
+	// EndLastLine on a file that has one changes nothing.
 	d, err = inf.Parse([]byte("[S]\r\n"), nil)
 	require.NoError(t, err)
-	require.NoError(t, d.AddFinalNewline())
+	require.NoError(t, d.EndLastLine())
 	assert.False(t, d.Modified())
 }
 
@@ -467,4 +471,67 @@ func TestConcurrentReadsAfterEdits(t *testing.T) {
 	}
 	assert.Equal(t, "4New[a]", strings.ReplaceAll(first[3], " ", ""))
 	assert.Equal(t, "S51", first[len(first)-1])
+}
+
+// TestEditTablesFollowEdits: the strings table and the place AppendLine
+// inserts at follow every edit, without a read in between.
+func TestEditTablesFollowEdits(t *testing.T) {
+	d, err := inf.Parse([]byte("[Strings]\n[S]\nk = %t%\n[T]\n"), nil)
+	require.NoError(t, err)
+	k := d.Section("S").Find("k")
+	assert.Equal(t, "%t%", k.Field(0))
+	def, err := d.Section("Strings").AppendLine(`t = "v"`)
+	require.NoError(t, err)
+	assert.Equal(t, "v", k.Field(0), "a new string")
+	require.NoError(t, def.SetFields("w"))
+	assert.Equal(t, "w", k.Field(0), "a changed string")
+	_, err = def.InsertBefore(`t = "first"`)
+	require.NoError(t, err)
+	assert.Equal(t, "first", k.Field(0), "the first definition wins")
+	de, err := d.AddSection("Strings.0407")
+	require.NoError(t, err)
+	_, err = de.AppendLine(`t = "de"`)
+	require.NoError(t, err)
+	d.SetLanguage(0x0407)
+	assert.Equal(t, "de", k.Field(0), "a new localized section")
+	require.NoError(t, de.Remove())
+	assert.Equal(t, "first", k.Field(0), "the localized section removed")
+	require.NoError(t, d.Section("Strings").Rename("Other"))
+	assert.Equal(t, "%t%", k.Field(0), "no strings section left")
+
+	// AppendLine follows a new occurrence of the section and entries put
+	// after its last one.
+	s := d.Section("S")
+	a, err := s.AppendLine("a = 1")
+	require.NoError(t, err)
+	_, err = d.Section("T").Headers()[0].InsertAfter("[S]")
+	require.NoError(t, err)
+	b, err := s.AppendLine("b = 2")
+	require.NoError(t, err)
+	assert.Equal(t, "[S]", linesBefore(d, b))
+	c, err := b.InsertAfter("; comment")
+	require.NoError(t, err)
+	e, err := c.InsertAfter("e = 3")
+	require.NoError(t, err)
+	f, err := s.AppendLine("f = 4")
+	require.NoError(t, err)
+	assert.Equal(t, e.Text(), linesBefore(d, f))
+	require.NoError(t, e.Remove())
+	g, err := s.AppendLine("g = 5")
+	require.NoError(t, err)
+	assert.Equal(t, f.Text(), linesBefore(d, g))
+	assert.Equal(t, "k = %t%", linesBefore(d, a))
+	checkInvariant(t, d, nil)
+}
+
+// linesBefore returns the text of the line before l.
+func linesBefore(d *inf.Document, l *inf.Line) string {
+	var prev *inf.Line
+	for x := range d.Lines() {
+		if x == l {
+			return prev.Text()
+		}
+		prev = x
+	}
+	return ""
 }

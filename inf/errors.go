@@ -51,10 +51,11 @@ var (
 	ErrInvalidText = errors.New("inf: text cannot be stored as requested")
 
 	// ErrDanglingContinuation is ErrInvalidText for an edit that would put
-	// a line after a last line ending in a continuation backslash (which
-	// only a file without final line ending can have): the backslash would
-	// join the new line to it. Document.AddFinalNewline ends that line, so
-	// that lines can follow it; editing the line itself also works.
+	// a line after a last line whose continuation backslash has no
+	// physical line to join (the input ended there, with or without a line
+	// ending): the backslash would join the new line to it.
+	// Document.EndLastLine ends that line, so that lines can follow it;
+	// editing the line itself also works.
 	ErrDanglingContinuation = fmt.Errorf("%w: the last line ends in a continuation backslash", ErrInvalidText)
 
 	// ErrRemoved reports use of a line or section after it was removed

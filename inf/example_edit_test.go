@@ -28,15 +28,15 @@ func ExampleLine_SetFieldsVerbatim() {
 }
 
 // A file whose last line ends in a continuation backslash takes no new
-// line until AddFinalNewline ends it.
-func ExampleDocument_AddFinalNewline() {
+// line until EndLastLine ends it.
+func ExampleDocument_EndLastLine() {
 	d, err := inf.Parse([]byte("[S]\nlist = a, \\"), nil)
 	if err != nil {
 		panic(err)
 	}
 	_, err = d.AddSection("T")
 	fmt.Println(err)
-	if err := d.AddFinalNewline(); err != nil {
+	if err := d.EndLastLine(); err != nil {
 		panic(err)
 	}
 	if _, err := d.AddSection("T"); err != nil {
@@ -45,7 +45,7 @@ func ExampleDocument_AddFinalNewline() {
 	fmt.Printf("%q\n", d.Bytes())
 	fmt.Printf("%q\n", d.Section("S").Find("list").RawFields())
 	// Output:
-	// inf: text cannot be stored as requested: the last line ends in a continuation backslash (line 2; Document.AddFinalNewline ends it)
+	// inf: text cannot be stored as requested: the last line ends in a continuation backslash (line 2; Document.EndLastLine ends it)
 	// "[S]\nlist = a, \\\n\n\n[T]\n"
 	// ["a" ""]
 }
