@@ -127,10 +127,18 @@ func cloneDoc(d *inf.Document, opts *inf.ReadOptions) (*inf.Document, error) {
 	enc := d.Encoding()
 	o.Encoding = &enc
 	b := d.Bytes()
-	if o.Limits != nil && o.Limits.MaxFileSize > 0 && o.Limits.MaxFileSize < int64(len(b)) {
-		// An edit may have grown a file that was just under the limit.
+	if o.Limits != nil {
+		// An edit may have grown a file that was just under a limit: the
+		// trial copy may be as large as the edited document already is.
 		l := *o.Limits
-		l.MaxFileSize = int64(len(b))
+		if l.MaxFileSize > 0 && l.MaxFileSize < int64(len(b)) {
+			l.MaxFileSize = int64(len(b))
+		}
+		// Physical lines end in '\n' in every encoding; counting the byte
+		// may overcount in UTF-16, which only raises the bound.
+		if n := bytes.Count(b, []byte{'\n'}) + 1; l.MaxLines > 0 && l.MaxLines < n {
+			l.MaxLines = n
+		}
 		o.Limits = &l
 	}
 	c, err := inf.Parse(b, &o)
