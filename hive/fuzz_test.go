@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,17 +20,6 @@ func typedErr(err error) bool {
 		}
 	}
 	return false
-}
-
-// fixtureSeeds returns the shared fixtures under dir matching pattern
-// (through testutil.Fixtures). When the fixtures are not there it returns
-// nothing rather than skipping the target, so the generated seeds and the
-// committed corpus still run; under CI a missing fixture still fails.
-func fixtureSeeds(f *testing.F, dir, pattern string) []string {
-	if _, err := os.Stat(filepath.Join(testutil.ModuleRoot(f), testutil.FixturesDir, dir)); err != nil && !testutil.CI() {
-		return nil
-	}
-	return testutil.Fixtures(f, dir, pattern)
 }
 
 // generatedHives returns hives built here: both formats, a tree, a
@@ -56,12 +44,12 @@ func generatedHives(f *testing.F) [][]byte {
 // fuzzSeeds returns the hives built here and the fixture hives.
 func fuzzSeeds(f *testing.F) [][]byte {
 	seeds := generatedHives(f)
-	for _, p := range fixtureSeeds(f, "hive", "*") {
+	for _, p := range testutil.OptionalFixtures(f, "hive", "*") {
 		if !strings.Contains(filepath.Base(p), ".log") {
 			seeds = append(seeds, readFileTB(f, p))
 		}
 	}
-	for _, p := range fixtureSeeds(f, "bcd", "*.bcd") {
+	for _, p := range testutil.OptionalFixtures(f, "bcd", "*.bcd") {
 		seeds = append(seeds, readFileTB(f, p))
 	}
 	return seeds
@@ -170,7 +158,7 @@ func FuzzReplay(f *testing.F) {
 	primaries := [][]byte{primary}
 	f.Add(oldLog, uint8(0))
 	f.Add(oldLog[:len(oldLog)-512], uint8(0))
-	if fixtureSeeds(f, "hive", "regipy_transactions_*") != nil {
+	if testutil.OptionalFixtures(f, "hive", "regipy_transactions_*") != nil {
 		primaries = append(primaries, testutil.ReadFixture(f, "hive/regipy_transactions_NTUSER.DAT"))
 		log1 := testutil.ReadFixture(f, "hive/regipy_transactions_ntuser.dat.log1")
 		f.Add(log1[:min(len(log1), 64<<10)], uint8(1))

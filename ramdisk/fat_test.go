@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/winbootkit/winbootkit/internal/testutil"
 	"github.com/winbootkit/winbootkit/ramdisk"
 )
 
@@ -144,7 +145,7 @@ func TestFATHostile(t *testing.T) {
 				b = messWith(l.img, c.mess)
 			}
 			var err error
-			n := allocated(func() { _, err = open(b, c.opts) })
+			n := testutil.Allocated(func() { _, err = open(b, c.opts) })
 			assert.LessOrEqual(t, n, uint64(maxHostileAlloc))
 			require.ErrorIs(t, err, c.want)
 			var fe *ramdisk.FormatError
@@ -202,7 +203,7 @@ func TestMBRHostile(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
-			n := allocated(func() { _, err = ramdisk.ParseMBR(c.in, c.size) })
+			n := testutil.Allocated(func() { _, err = ramdisk.ParseMBR(c.in, c.size) })
 			assert.LessOrEqual(t, n, uint64(maxHostileAlloc))
 			require.ErrorIs(t, err, c.want)
 			var fe *ramdisk.FormatError

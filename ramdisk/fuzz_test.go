@@ -15,17 +15,6 @@ import (
 	"github.com/winbootkit/winbootkit/ramdisk"
 )
 
-// fixtureSeeds returns the shared fixtures under dir matching pattern
-// (through testutil.Fixtures). When the fixtures are not there it returns
-// nothing rather than skipping the target, so the generated seeds and the
-// committed corpus still run; under CI a missing fixture still fails.
-func fixtureSeeds(f *testing.F, dir, pattern string) []string {
-	if _, err := os.Stat(filepath.Join(testutil.ModuleRoot(f), testutil.FixturesDir, dir)); err != nil && !testutil.CI() {
-		return nil
-	}
-	return testutil.Fixtures(f, dir, pattern)
-}
-
 // eofReaderAt is an io.ReaderAt that returns io.EOF with the last bytes of
 // its data (as io.ReaderAt allows), unlike bytes.Reader.
 type eofReaderAt []byte
@@ -57,7 +46,7 @@ func FuzzParseSDI(f *testing.F) {
 	}
 	b, _ = boot.MarshalBinary()
 	f.Add(b)
-	for _, p := range fixtureSeeds(f, "sdi", "*.sdi") {
+	for _, p := range testutil.OptionalFixtures(f, "sdi", "*.sdi") {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/winbootkit/winbootkit/internal/testutil"
 	"github.com/winbootkit/winbootkit/ramdisk"
 )
 
@@ -17,15 +17,6 @@ import (
 // larger image whose hostile part is its first structures) may make the
 // package allocate.
 const maxHostileAlloc = 64 << 20
-
-// allocated returns the bytes allocated while fn runs.
-func allocated(fn func()) uint64 {
-	var a, b runtime.MemStats
-	runtime.ReadMemStats(&a)
-	fn()
-	runtime.ReadMemStats(&b)
-	return b.TotalAlloc - a.TotalAlloc
-}
 
 // typed reports whether err wraps one of the package's sentinels.
 func typed(err error) bool {
@@ -42,7 +33,7 @@ func typed(err error) bool {
 func requireHostile(t *testing.T, want error, open func() error) {
 	t.Helper()
 	var err error
-	n := allocated(func() { err = open() })
+	n := testutil.Allocated(func() { err = open() })
 	require.ErrorIs(t, err, want)
 	var fe *ramdisk.FormatError
 	require.ErrorAs(t, err, &fe)
@@ -114,7 +105,7 @@ func TestHostileMBRTruncated(t *testing.T) {
 			in := bytes.Clone(img)
 			clear(in[f:510])
 			var err error
-			n := allocated(func() { _, err = open(in, nil) })
+			n := testutil.Allocated(func() { _, err = open(in, nil) })
 			require.True(t, typed(err), "untyped: %v", err)
 			assert.LessOrEqual(t, n, uint64(maxHostileAlloc))
 		})
@@ -163,7 +154,7 @@ func TestHostileFATTruncated(t *testing.T) {
 				// Geometry, hidden sectors, FSInfo, the extended boot
 				// record: a volume without them still reads.
 				var err error
-				n := allocated(func() { _, err = open(in, nil) })
+				n := testutil.Allocated(func() { _, err = open(in, nil) })
 				require.True(t, err == nil || typed(err), "untyped: %v", err)
 				assert.LessOrEqual(t, n, uint64(maxHostileAlloc))
 			})

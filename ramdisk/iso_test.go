@@ -267,7 +267,7 @@ func TestISOHostile(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
-			n := allocated(func() { _, err = ramdisk.OpenISO(bytes.NewReader(c.in), int64(len(c.in)), nil) })
+			n := testutil.Allocated(func() { _, err = ramdisk.OpenISO(bytes.NewReader(c.in), int64(len(c.in)), nil) })
 			assert.LessOrEqual(t, n, uint64(maxHostileAlloc))
 			require.ErrorIs(t, err, c.want)
 		})

@@ -352,7 +352,7 @@ func TestSDIHostile(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
-			n := allocated(func() { _, err = ramdisk.ParseSDI(c.in, nil) })
+			n := testutil.Allocated(func() { _, err = ramdisk.ParseSDI(c.in, nil) })
 			assert.LessOrEqual(t, n, uint64(maxHostileAlloc))
 			require.ErrorIs(t, err, c.want)
 			var fe *ramdisk.FormatError

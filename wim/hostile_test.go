@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/winbootkit/winbootkit/internal/testutil"
 	"github.com/winbootkit/winbootkit/wim"
 )
 
@@ -106,7 +106,7 @@ func TestHostileHeader(t *testing.T) {
 				in = messWith(good, tc.mess)
 			}
 			var err error
-			n := allocated(func() { _, err = newReader(in, tc.opts) })
+			n := testutil.Allocated(func() { _, err = newReader(in, tc.opts) })
 			assert.LessOrEqual(t, n, uint64(64<<20))
 			require.ErrorIs(t, err, tc.want)
 			var fe *wim.FormatError
@@ -205,7 +205,7 @@ func TestHostileXML(t *testing.T) {
 			}
 			in := s.bytes(t)
 			var err error
-			n := allocated(func() { _, err = newReader(in, tc.opts) })
+			n := testutil.Allocated(func() { _, err = newReader(in, tc.opts) })
 			assert.LessOrEqual(t, n, uint64(64<<20))
 			require.ErrorIs(t, err, tc.want)
 			var fe *wim.FormatError
@@ -222,16 +222,6 @@ func TestHostileXML(t *testing.T) {
 		_, err := newReader(b, nil)
 		require.ErrorIs(t, err, wim.ErrFormat)
 	})
-}
-
-// allocated returns the bytes allocated while fn runs.
-func allocated(fn func()) uint64 {
-	var a, b runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&a)
-	fn()
-	runtime.ReadMemStats(&b)
-	return b.TotalAlloc - a.TotalAlloc
 }
 
 func attrs(n int) string {
@@ -282,7 +272,7 @@ func TestHostileAllocation(t *testing.T) {
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {
 			var err error
-			n := allocated(func() { _, err = newReader(in, nil) })
+			n := testutil.Allocated(func() { _, err = newReader(in, nil) })
 			t.Logf("input %d bytes, allocated %.1f MiB, err %v", len(in), float64(n)/(1<<20), err)
 			assert.LessOrEqual(t, n, uint64(64<<20))
 			if name != "deep" && name != "many images" {
@@ -309,7 +299,7 @@ func TestSparse4GiB(t *testing.T) {
 	}
 	var r *wim.Reader
 	var took time.Duration
-	n := allocated(func() {
+	n := testutil.Allocated(func() {
 		start := time.Now()
 		r, err = wim.NewReader(f, size, nil)
 		took = time.Since(start)
@@ -335,7 +325,7 @@ var (
 func hostileRead(t *testing.T, in []byte, want error) {
 	t.Helper()
 	var err error
-	n := allocated(func() { _, err = newReader(in, nil) })
+	n := testutil.Allocated(func() { _, err = newReader(in, nil) })
 	require.ErrorIs(t, err, want)
 	var fe *wim.FormatError
 	require.ErrorAs(t, err, &fe)
@@ -371,7 +361,7 @@ func TestHostileWIMTruncated(t *testing.T) {
 			})
 			var r *wim.Reader
 			var err error
-			n := allocated(func() { r, err = newReader(in, nil) })
+			n := testutil.Allocated(func() { r, err = newReader(in, nil) })
 			require.NoError(t, err)
 			assert.NotEmpty(t, r.Warnings())
 			assert.Empty(t, r.Blobs())

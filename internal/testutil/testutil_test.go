@@ -147,3 +147,17 @@ func TestSystemFile(t *testing.T) {
 	assert.Equal(t, "syslinux-common", debianPackage("/usr/lib/syslinux/mbr/mbr.bin"))
 	assert.Equal(t, "shim-unsigned", debianPackage("/usr/lib/shim/mmx64.efi"))
 }
+
+func TestAllocated(t *testing.T) {
+	var sink []byte
+	n := Allocated(func() { sink = make([]byte, 1<<20) })
+	assert.GreaterOrEqual(t, n, uint64(1<<20))
+	assert.Len(t, sink, 1<<20)
+}
+
+func TestOptionalFixtures(t *testing.T) {
+	if !CI() {
+		// The directory name cannot exist, so locally nothing comes back.
+		assert.Empty(t, OptionalFixtures(t, "no-such-fixture-dir", "*"))
+	}
+}
