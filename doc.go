@@ -24,9 +24,21 @@
 //     information, boot index and integrity. Serves choosing and describing
 //     the images of a boot.wim.
 //
-// Runnable programs that compose these packages live under examples/, each
-// a thin main over the packages; see the README for the commands.
+// Runnable programs under examples/ compose these packages for whole jobs;
+// each is a thin main over the public API that runs on built-in stand-ins
+// when given no arguments:
 //
-// Packages that do not exist yet in a given release are planned by the
-// project's issues; the README lists what is available.
+//   - examples/pxe-multi-pe: several WinPE images from one PXE server
+//     (peimage, bcd, sif, ramdisk).
+//   - examples/slipstream-virtio: a text-mode storage driver into XP/2003
+//     media or an ISO (inf, sif, hive, ramdisk).
+//   - examples/winpe-drivers: one driver version across boot.wim and
+//     $WinPEDriver$, with drvload scripts and unattend DriverPaths (inf).
+//   - examples/memdisk-winpe: a memdisk-bootable WinPE disk image, and
+//     swapping the WIM inside one (ramdisk, bcd, wim).
+//   - examples/wimboot-vhd: VHD boot entries in a WIMBoot layout and the
+//     boot index of a multi-image WIM (bcd, wim).
+//
+// One tool per package follows the command users know: bcdedit, regtool,
+// inftool, slipstream, pepatch, sditool and wiminfo.
 package winbootkit
