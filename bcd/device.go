@@ -154,9 +154,11 @@ func (d *Device) MarshalBinary() ([]byte, error) {
 	return append(out, d.tail...), nil
 }
 
-// deviceOf maps a decoded descriptor to a Device.
+// deviceOf maps a decoded descriptor to a Device. The Device and its
+// parents keep nodes of n as their orig; n must not alias the input (clone
+// it once at the top) and is never changed afterwards (buildNode copies
+// before it edits).
 func deviceOf(n *node) *Device {
-	n = n.clone()
 	d := &Device{Kind: DeviceUnknown, orig: n}
 	switch n.kind {
 	case nodeBoot:
@@ -246,7 +248,7 @@ func (d *Device) buildNode(depth int) (*node, error) {
 			kind: nodeRaw, body: bytes.Clone(d.Raw[hdrSize:])}, nil
 	case DeviceBoot:
 		if same(nodeBoot) {
-			return o.clone(), nil
+			return o.shallow(), nil
 		}
 		return &node{typ: devBoot, kind: nodeBoot, body: make([]byte, partBodySize)}, nil
 	case DevicePartition:
@@ -255,9 +257,9 @@ func (d *Device) buildNode(depth int) (*node, error) {
 		}
 		if same(nodePartition) {
 			if p, ok := partitionOf(o.body); ok && p == d.Partition {
-				return o.clone(), nil
+				return o.shallow(), nil
 			}
-			n := o.clone()
+			n := o.shallow()
 			n.body = partitionBody(d.Partition)
 			return n, nil
 		}
@@ -271,7 +273,7 @@ func (d *Device) buildNode(depth int) (*node, error) {
 		}
 		n.fp = &filePath{version: 1, typ: fpTypeDevice}
 		if same(kind) {
-			n = o.clone()
+			n = o.shallow()
 		}
 		if err := d.fillPath(n.fp, depth); err != nil {
 			return nil, err
@@ -280,7 +282,9 @@ func (d *Device) buildNode(depth int) (*node, error) {
 	case DeviceVHD:
 		var n *node
 		if same(nodeLocate) && o.parent != nil && o.parent.kind == nodeVHD && o.parent.child.kind == nodeFile {
-			n = o.clone()
+			n = o.shallow()
+			n.parent = o.parent.shallow()
+			n.parent.child = o.parent.child.shallow()
 		} else {
 			file := &node{typ: devBlockIO, kind: nodeFile, bio: bioFile, fp: &filePath{version: 1, typ: fpTypeDevice}}
 			vhd := &node{typ: devBlockIO, kind: nodeVHD, bio: bioVHD, union: make([]byte, imageFields), child: file}
@@ -293,7 +297,7 @@ func (d *Device) buildNode(depth int) (*node, error) {
 		return n, nil
 	case DeviceLocate:
 		if same(nodeLocate) && o.parent == nil {
-			n := o.clone()
+			n := o.shallow()
 			n.locElem = uint32(d.LocateElement)
 			return n, nil
 		}

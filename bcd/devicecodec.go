@@ -256,7 +256,7 @@ func decodeDevice(data []byte, lim Limits) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := deviceOf(n)
+	d := deviceOf(n.clone())
 	copy(d.Options[:], data[:16])
 	d.tail = append([]byte(nil), tail...)
 	// The codec keeps every byte by construction; this check makes sure a
@@ -267,6 +267,18 @@ func decodeDevice(data []byte, lim Limits) (*Device, error) {
 		copy(d.Options[:], data[:16])
 	}
 	return d, nil
+}
+
+// shallow returns a copy of n and of its file path that can be edited
+// without changing n; byte slices and the nodes below are shared (they are
+// only read).
+func (n *node) shallow() *node {
+	c := *n
+	if n.fp != nil {
+		fp := *n.fp
+		c.fp = &fp
+	}
+	return &c
 }
 
 // clone returns a deep copy of the byte slices of n, so a Device never

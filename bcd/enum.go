@@ -236,9 +236,14 @@ func (e *enumerator) value(obj ObjectType, el Element) []string {
 
 // rawText renders a Raw value like a .reg file: hex(TYPE):aa,bb.
 func rawText(r Raw) string {
-	parts := make([]string, len(r.Data))
+	const digits = "0123456789abcdef"
+	b := make([]byte, 0, 16+3*len(r.Data))
+	b = fmt.Appendf(b, "hex(%x):", uint32(r.Type))
 	for i, c := range r.Data {
-		parts[i] = fmt.Sprintf("%02x", c)
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, digits[c>>4], digits[c&0xf])
 	}
-	return fmt.Sprintf("hex(%x):%s", uint32(r.Type), strings.Join(parts, ","))
+	return string(b)
 }

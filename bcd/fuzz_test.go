@@ -1,13 +1,17 @@
 package bcd_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"github.com/winbootkit/winbootkit/bcd"
+	"github.com/winbootkit/winbootkit/hive"
 	"github.com/winbootkit/winbootkit/internal/testutil"
 )
 
@@ -23,7 +27,7 @@ var deviceSeeds = []string{
 // back to the same bytes and prints; one that does not gets ErrFormat or
 // ErrLimit.
 func FuzzDecodeDevice(f *testing.F) {
-	for _, p := range testutil.Fixtures(f, "bcd", "*.bcd") {
+	for _, p := range testutil.OptionalFixtures(f, "bcd", "*.bcd") {
 		for _, b := range deviceBlobsOf(f, "bcd/"+filepath.Base(p)) {
 			f.Add(b)
 		}
@@ -148,26 +152,31 @@ var interpreterSeeds = []string{
 	`-SET {DEFAULT} WINPE NO`,
 }
 
-// FuzzInterpreter: any command line against a store in memory never
-// panics, fails only with the package's sentinels, and leaves a sound
-// store that still enumerates.
+// FuzzInterpreter: any command line against a store in memory (generated,
+// or a fixture store) never panics, fails only with the package's
+// sentinels, and leaves a sound store that still enumerates.
 func FuzzInterpreter(f *testing.F) {
-	for _, s := range interpreterSeeds {
-		f.Add(s)
-	}
 	base, err := bcd.New(nil)
 	require.NoError(f, err)
 	in := &bcd.Interpreter{Drives: bcd.DriveMap{"C:": {Style: bcd.MBR, Signature: 1, Offset: 1 << 20}}}
 	_, err = base.AddWinPE(&bcd.WinPE{Description: "PE"})
 	require.NoError(f, err)
-	image := base.Bytes()
+	// The commands run against the generated store or, chosen by the
+	// second argument, one of the fixture stores.
+	images := [][]byte{base.Bytes()}
+	for _, p := range testutil.OptionalFixtures(f, "bcd", "*.bcd") {
+		images = append(images, readFile(f, p))
+	}
+	for i, s := range interpreterSeeds {
+		f.Add(s, uint8(i))
+	}
 	sentinels := []error{bcd.ErrUsage, bcd.ErrInvalidID, bcd.ErrUnknownElement, bcd.ErrValueType,
 		bcd.ErrDeviceSyntax, bcd.ErrNotFound, bcd.ErrExists, bcd.ErrInvalid, bcd.ErrFormat, bcd.ErrLimit}
-	f.Fuzz(func(t *testing.T, line string) {
+	f.Fuzz(func(t *testing.T, line string, which uint8) {
 		if len(line) > 4096 {
 			return
 		}
-		s, err := bcd.Parse(image, nil)
+		s, err := bcd.Parse(images[int(which)%len(images)], nil)
 		require.NoError(t, err)
 		err = in.RunStore(s, bcd.SplitCommandLine(line))
 		if err != nil {
@@ -184,5 +193,186 @@ func FuzzInterpreter(f *testing.F) {
 		}
 		var sb strings.Builder
 		require.NoError(t, s.Enum(&sb, "all", nil))
+	})
+}
+
+func readFile(tb testing.TB, p string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(p)
+	require.NoError(tb, err)
+	return b
+}
+
+// generatedStores returns stores built here: empty, the WinPE recipes (BIOS
+// on [boot], UEFI on a partition with nointegritychecks and a timeout), VHD
+// boot entries, an object holding a device of every kind and elements of
+// every format (an unknown one included), and the interpreter's command
+// lines applied one after the other.
+func generatedStores(f *testing.F) [][]byte {
+	var out [][]byte
+	empty, err := bcd.New(nil)
+	require.NoError(f, err)
+	out = append(out, empty.Bytes())
+
+	timeout := uint64(5)
+	part := &bcd.Device{Kind: bcd.DevicePartition, Partition: bcd.Partition{Style: bcd.MBR, Signature: 0x1a2b3c4d, Offset: 1 << 20}}
+	for _, r := range []*bcd.WinPE{{}, {Firmware: bcd.UEFI, Parent: part, NoIntegrityChecks: true, Timeout: &timeout}} {
+		s, _, err := bcd.NewWinPEStore(r, nil)
+		require.NoError(f, err)
+		out = append(out, s.Bytes())
+	}
+	s, err := bcd.New(nil)
+	require.NoError(f, err)
+	_, err = s.AddVHDBoot(&bcd.VHDBoot{VHDPath: `\vhd\win.vhdx`, Host: part, Default: true})
+	require.NoError(f, err)
+	_, err = s.AddVHDBoot(&bcd.VHDBoot{VHDPath: `\x.vhd`, Firmware: bcd.UEFI})
+	require.NoError(f, err)
+	out = append(out, s.Bytes())
+
+	s, err = bcd.New(nil)
+	require.NoError(f, err)
+	o, err := s.Create(bcd.GUID{}, bcd.TypeOSLoader)
+	require.NoError(f, err)
+	for i, text := range deviceSeeds {
+		d, err := bcd.ParseDevice(text, bcd.ElemDevice, nil)
+		require.NoError(f, err)
+		require.NoError(f, o.Set(bcd.ElementType(0x11000100+i), d))
+	}
+	for et, v := range map[bcd.ElementType]bcd.Value{
+		bcd.ElemDescription: bcd.String("every format"), bcd.ElemDefault: bcd.RamdiskOptions,
+		bcd.ElemInherit: bcd.ObjectList{bcd.BootMgr, bcd.RamdiskOptions}, bcd.ElemTimeout: bcd.Integer(30),
+		bcd.ElemWinPE: bcd.Boolean(true), 0x17000001: bcd.IntegerList{1, 2, 3},
+		0x1f000123: bcd.Raw{Type: hive.Binary, Data: []byte{1, 2, 3}},
+	} {
+		require.NoError(f, o.Set(et, v))
+	}
+	out = append(out, s.Bytes())
+
+	s, err = bcd.New(nil)
+	require.NoError(f, err)
+	in := &bcd.Interpreter{Drives: bcd.DriveMap{"C:": {Style: bcd.MBR, Signature: 1, Offset: 1 << 20}}}
+	for _, line := range interpreterSeeds {
+		_ = in.RunStore(s, bcd.SplitCommandLine(line))
+	}
+	return append(out, s.Bytes())
+}
+
+// FuzzOpenStore opens arbitrary bytes as a store. Errors must be typed
+// (bcd's or the hive's sentinels). Where opening succeeds: an unedited
+// write gives the input bytes; every object lists, every element decodes
+// (or fails with a typed Element.Err) and every device re-encodes to its
+// stored bytes; Enum all /v and Check run; and setting {bootmgr}'s
+// timeout either fails with a typed error or survives a write and reopen,
+// leaving every other element as it was.
+func FuzzOpenStore(f *testing.F) {
+	seeds := generatedStores(f)
+	for _, p := range testutil.OptionalFixtures(f, "bcd", "*.bcd") {
+		seeds = append(seeds, readFile(f, p))
+	}
+	for _, p := range testutil.OptionalFixtures(f, "hive", "*") {
+		if !strings.Contains(filepath.Base(p), ".log") {
+			seeds = append(seeds, readFile(f, p))
+		}
+	}
+	for _, s := range seeds {
+		// Large seeds make every minimization step slow; the big hive
+		// fixtures are covered by the hive package's tests.
+		if len(s) <= 64<<10 {
+			f.Add(s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 1<<20 {
+			return
+		}
+		typed := func(what string, err error) bool {
+			if err != nil && !typedErr(err) {
+				t.Fatalf("%s: untyped error: %v", what, err)
+			}
+			return err == nil
+		}
+		s, err := bcd.Parse(b, nil)
+		if !typed("parse", err) {
+			return
+		}
+		var out bytes.Buffer
+		if _, err := s.WriteTo(&out); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(s.Bytes(), b) || !bytes.Equal(out.Bytes(), b) {
+			t.Fatal("unedited write differs from the input")
+		}
+		objs, err := s.Objects()
+		typed("objects", err)
+		for _, o := range objs {
+			els, err := o.Elements()
+			typed("elements", err)
+			for _, e := range els {
+				if !typed("element "+e.Type.KeyName(), e.Err) {
+					continue
+				}
+				d, ok := e.Value.(*bcd.Device)
+				if !ok {
+					continue
+				}
+				enc, err := d.MarshalBinary()
+				if err != nil {
+					t.Fatalf("decoded device does not encode: %v", err)
+				}
+				v, err := o.Key().OpenKey(`Elements\` + e.Type.KeyName())
+				if err != nil {
+					t.Fatal(err)
+				}
+				val, err := v.Value("Element")
+				if err != nil {
+					t.Fatal(err)
+				}
+				raw, err := val.Data()
+				if err != nil {
+					t.Fatal(err)
+				}
+				testutil.EqualBytes(t, raw, enc)
+			}
+		}
+		var sb strings.Builder
+		typed("enum all /v", s.Enum(&sb, "all", &bcd.EnumOptions{Syntax: bcd.Syntax{Verbose: true}}))
+		_ = s.Check()
+
+		before, readErr := rawElements(s.Hive())
+		bm, err := s.Object(bcd.BootMgr)
+		if err != nil {
+			bm, err = s.Create(bcd.BootMgr, bcd.TypeBootMgr)
+		}
+		if !typed("create {bootmgr}", err) || !typed("set timeout", bm.Set(bcd.ElemTimeout, bcd.Integer(7))) {
+			return
+		}
+		out.Reset()
+		if _, err := s.WriteTo(&out); err != nil {
+			t.Fatal(err)
+		}
+		r, err := bcd.Parse(out.Bytes(), nil)
+		if err != nil {
+			t.Fatalf("edited store does not reopen: %v", err)
+		}
+		o, err := r.Object(bcd.BootMgr)
+		if err != nil {
+			t.Fatalf("edited store lost {bootmgr}: %v", err)
+		}
+		if v, err := o.Get(bcd.ElemTimeout); err != nil || v != bcd.Integer(7) {
+			t.Fatalf("edit lost: %v %v", v, err)
+		}
+		if readErr != nil {
+			return
+		}
+		after, err := rawElements(r.Hive())
+		if err != nil {
+			t.Fatalf("the edited store no longer reads: %v", err)
+		}
+		timeoutKey := strings.ToLower(bcd.BootMgr.String() + `\` + bcd.ElemTimeout.KeyName())
+		for k, v := range before {
+			if k != timeoutKey && !reflect.DeepEqual(after[k], v) {
+				t.Fatalf("element %s changed: %v -> %v", k, v, after[k])
+			}
+		}
 	})
 }

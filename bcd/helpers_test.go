@@ -40,25 +40,43 @@ func (v regVal) String() string { return fmt.Sprintf("%v % x", v.Type, v.Data) }
 // API (not through package bcd).
 func elementValues(t testing.TB, h *hive.Hive) map[string]regVal {
 	t.Helper()
-	objs, err := h.OpenKey("Objects")
+	out, err := rawElements(h)
 	require.NoError(t, err)
+	return out
+}
+
+// rawElements is elementValues returning the first error met instead (an
+// element key without an Element value is an error too).
+func rawElements(h *hive.Hive) (map[string]regVal, error) {
+	objs, err := h.OpenKey("Objects")
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]regVal{}
 	for o, err := range objs.Subkeys() {
-		require.NoError(t, err)
+		if err != nil {
+			return nil, err
+		}
 		els, err := o.Subkey("Elements")
 		if err != nil {
 			continue
 		}
 		for e, err := range els.Subkeys() {
-			require.NoError(t, err)
+			if err != nil {
+				return nil, err
+			}
 			v, err := e.Value("Element")
-			require.NoError(t, err)
+			if err != nil {
+				return nil, err
+			}
 			data, err := v.Data()
-			require.NoError(t, err)
+			if err != nil {
+				return nil, err
+			}
 			out[strings.ToLower(o.Name()+`\`+e.Name())] = regVal{v.Type(), data}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // cellCounts counts the allocated cells of each signature in a hive image

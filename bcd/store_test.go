@@ -173,18 +173,7 @@ func TestSaveAtomic(t *testing.T) {
 	bm, err := s.Lookup("{bootmgr}")
 	require.NoError(t, err)
 	require.NoError(t, bm.Set(bcd.ElemTimeout, bcd.Integer(30)))
-	for _, after := range []int64{0, 100, 4096, int64(len(orig)) - 1} {
-		restore := atomicfile.FailAfter(after)
-		err := s.Save(p)
-		restore()
-		require.ErrorIs(t, err, atomicfile.ErrInjected)
-		b, err := os.ReadFile(p)
-		require.NoError(t, err)
-		testutil.EqualBytes(t, orig, b)
-		ents, err := os.ReadDir(dir)
-		require.NoError(t, err)
-		require.Len(t, ents, 1, "temporary file left behind")
-	}
+	requireFailedSaves(t, p, orig, s.Save)
 	require.NoError(t, s.Save(p))
 	s2, err := bcd.Open(p, nil)
 	require.NoError(t, err)
@@ -193,6 +182,62 @@ func TestSaveAtomic(t *testing.T) {
 	v, err := bm2.Get(bcd.ElemTimeout)
 	require.NoError(t, err)
 	assert.Equal(t, bcd.Integer(30), v)
+}
+
+// requireFailedSaves makes save(p) fail after 0, 1, 4096 and all but one
+// byte of orig (the content of p, alone in its directory): each failure is
+// ErrInjected and leaves p byte-identical and no temporary file.
+func requireFailedSaves(t *testing.T, p string, orig []byte, save func(string) error) {
+	t.Helper()
+	for _, after := range []int64{0, 1, 4096, int64(len(orig)) - 1} {
+		restore := atomicfile.FailAfter(after)
+		err := save(p)
+		restore()
+		require.ErrorIs(t, err, atomicfile.ErrInjected)
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		testutil.EqualBytes(t, orig, b)
+		ents, err := os.ReadDir(filepath.Dir(p))
+		require.NoError(t, err)
+		require.Len(t, ents, 1, "temporary file left behind")
+	}
+}
+
+// Every save of a Store (Save, SaveMode) goes through internal/atomicfile:
+// a write failing part-way leaves the file it replaces byte-identical,
+// creates nothing where there was no file, and leaves no temporary file.
+func TestStoreSaveFailures(t *testing.T) {
+	s, _, err := bcd.NewWinPEStore(nil, nil)
+	require.NoError(t, err)
+	orig := s.Bytes()
+	bm, err := s.Lookup("{bootmgr}")
+	require.NoError(t, err)
+	require.NoError(t, bm.Set(bcd.ElemTimeout, bcd.Integer(30)))
+	saves := map[string]func(p string) error{
+		"Save":     s.Save,
+		"SaveMode": func(p string) error { return s.SaveMode(p, 0o600) },
+	}
+	for name, save := range saves {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "BCD")
+			require.NoError(t, os.WriteFile(p, orig, 0o644))
+			requireFailedSaves(t, p, orig, save)
+			// A new file: nothing is created.
+			restore := atomicfile.FailAfter(100)
+			err := save(filepath.Join(dir, "NEW"))
+			restore()
+			require.ErrorIs(t, err, atomicfile.ErrInjected)
+			ents, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			require.Len(t, ents, 1, "a failed save of a new file left something")
+			// Without the fault the save goes through.
+			require.NoError(t, save(p))
+			b, err := os.ReadFile(p)
+			require.NoError(t, err)
+			testutil.EqualBytes(t, s.Bytes(), b)
+		})
+	}
 }
 
 // Lookup by GUID, alias and {default}.

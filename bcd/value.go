@@ -61,6 +61,10 @@ type Raw struct {
 // Format returns 0: a Raw value has no decoded format.
 func (Raw) Format() Format { return 0 }
 
+// guidEntrySize is the size of a "{GUID}" entry of a REG_MULTI_SZ object
+// list: 38 UTF-16 code units and the NUL.
+const guidEntrySize = 2 * (38 + 1)
+
 // decodeValue decodes the registry data of element t. A value that does
 // not fit the element's format comes back as Raw with the reason.
 func decodeValue(t ElementType, typ hive.ValueType, data []byte, lim Limits) (Value, error) {
@@ -96,14 +100,29 @@ func decodeValue(t ElementType, typ hive.ValueType, data []byte, lim Limits) (Va
 		if typ != hive.MultiString {
 			return bad("object list of type %v, want REG_MULTI_SZ", typ)
 		}
-		ss := hive.DecodeMultiString(data)
-		list := make(ObjectList, 0, len(ss))
-		for _, s := range ss {
+		// The strings of the REG_MULTI_SZ one at a time, as
+		// hive.DecodeMultiString reads them (up to an empty string), so a
+		// hostile list of many short strings fails at the first without
+		// all of them decoded; capacity is bounded by the bytes present.
+		list := make(ObjectList, 0, min(len(data)/guidEntrySize, 1024))
+		for b := data; len(b) >= 2; {
+			i := utf16le.NULIndex(b)
+			if i == 0 {
+				break
+			}
+			s := hive.DecodeString(b[:min(i, guidEntrySize)])
 			g, err := ParseGUID(s)
-			if err != nil {
+			if err != nil || i != guidEntrySize-2 {
+				if i > guidEntrySize {
+					s += "..."
+				}
 				return bad("object list entry %q is not a {GUID}", s)
 			}
 			list = append(list, g)
+			if i+2 > len(b) {
+				break
+			}
+			b = b[i+2:]
 		}
 		return list, nil
 	case FormatInteger:

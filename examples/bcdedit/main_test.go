@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/winbootkit/winbootkit/bcd"
 	"github.com/winbootkit/winbootkit/hive"
+	"github.com/winbootkit/winbootkit/internal/atomicfile"
 	"github.com/winbootkit/winbootkit/internal/testutil"
 )
 
@@ -391,4 +392,50 @@ func TestErrors(t *testing.T) {
 	out.Reset()
 	require.NoError(t, run([]string{"/store", "BCD", "/enum", "bootmgr"}, &out, &errOut))
 	assert.Contains(t, out.String(), "device                  partition=D:\n")
+}
+
+// Every command of run that writes a file (an edit saving the store,
+// /createstore, /export, /import, the recipe extensions) writes it through
+// internal/atomicfile: a write failing part-way leaves every file of the
+// directory byte-identical, creates nothing new, leaves no temporary file,
+// and is reported as a one-line error.
+func TestSaveFailures(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	var out, errOut bytes.Buffer
+	require.NoError(t, run([]string{"/createstore", "BCD"}, &out, &errOut))
+	require.NoError(t, run([]string{"/store", "BCD", "/create", "{bootmgr}", "/d", "Boot Manager"}, &out, &errOut))
+	require.NoError(t, run([]string{"/store", "BCD", "/export", "copy.bcd"}, &out, &errOut))
+	require.NoError(t, os.WriteFile("other.bcd", []byte("previous contents"), 0o644))
+	files := func() map[string]string {
+		out := map[string]string{}
+		ents, err := os.ReadDir(".")
+		require.NoError(t, err)
+		for _, e := range ents {
+			b, err := os.ReadFile(e.Name())
+			require.NoError(t, err)
+			out[e.Name()] = string(b)
+		}
+		return out
+	}
+	before := files()
+	for _, line := range []string{
+		`bcdedit /store BCD /timeout 99`,
+		`bcdedit /store BCD /set {bootmgr} description "x y"`,
+		`bcdedit --drive C:=mbr:1a2b3c4d:1048576 /store BCD /set {bootmgr} device partition=C:`,
+		`bcdedit /store BCD /winpe /d PE /firmware uefi`,
+		`bcdedit --drive C:=mbr:1a2b3c4d:1048576 /store BCD /vhdboot [C:]\x.vhd /default`,
+		`bcdedit /store BCD /export other.bcd`,
+		`bcdedit /store BCD /import copy.bcd`,
+		`bcdedit /createstore NEW`,
+	} {
+		for _, after := range []int64{0, 100, 4096} {
+			restore := atomicfile.FailAfter(after)
+			err := run(bcd.SplitCommandLine(line)[1:], &out, &errOut)
+			restore()
+			require.ErrorIs(t, err, atomicfile.ErrInjected, line)
+			assert.NotContains(t, err.Error(), "\n")
+			assert.Equal(t, before, files(), "%s failing after %d bytes changed the directory", line, after)
+		}
+	}
 }
