@@ -85,7 +85,8 @@
 // only up to Limits.MaxFileSize and parsed by the inf package, which bounds
 // its allocations by the input and never panics; driver files are read up
 // to Limits.MaxDriverFileSize; an option with more than
-// Limits.MaxHardwareIDs hardware IDs is refused. Names that end up in paths
+// Limits.MaxHardwareIDs hardware IDs, or whose slipstream would write more
+// than Limits.MaxRegistryValues registry values, is refused. Names that end up in paths
 // are checked: the driver file must be a plain 8.3 name, driver disk paths
 // must be valid fs.FS paths (no ".."), and every destination must stay
 // inside the media directory given (a txtsetup.sif naming "..\x" as its
@@ -96,9 +97,10 @@
 // # Limits
 //
 // Limits holds the bounds, with defaults: 64 MiB per text file, 256 MiB
-// per driver file, 4096 hardware IDs per option. Exceeding one fails with
-// ErrLimit. The inf package's own limits (line length, continuation,
-// section count, field length) apply to every text file as well.
+// per driver file, 2048 hardware IDs per option, 6144 registry values per
+// slipstream. Exceeding one fails with ErrLimit. The inf package's own
+// limits (line length, continuation, section count, field length) apply to
+// every text file as well.
 //
 // [TxtSetup.oem File Format]: https://learn.microsoft.com/previous-versions/windows/hardware/drivers/ff553509(v=vs.85)
 // [MS-CAB]: https://learn.microsoft.com/openspecs/exchange_server_protocols/ms-cab

@@ -1,11 +1,12 @@
 package sif
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"iter"
+	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/winbootkit/winbootkit/inf"
 )
@@ -144,44 +145,23 @@ func (t *SIF) clone() (*SIF, error) {
 }
 
 func (s *Slipstream) runSIF(t *SIF, remove bool) ([]Edit, error) {
+	// The edit is made on a copy first, so that t changes only when it
+	// succeeds. inf keeps an edited document equal to what its bytes read
+	// back as (an edit that would let a last line's continuation run into
+	// added lines fails with inf.ErrDanglingContinuation), so the copy need
+	// not be read back again; FuzzSlipstream checks it.
 	trial, err := t.clone()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.editSIF(trial, remove); err != nil {
+	edits, err := s.editSIF(trial, remove)
+	if err != nil {
 		return nil, err
 	}
-	if err := verifyReparse(fileSIF, trial.doc, t.opts.infOptions(inf.SetupAPI)); err != nil {
-		return nil, err
+	if CountChanges(edits) == 0 {
+		return edits, nil // nothing to do: t is as the edit leaves it
 	}
 	return s.editSIF(t, remove)
-}
-
-// verifyReparse checks that the edited document reads back as the same
-// lines. inf keeps an edited document's lines as they were made; a file
-// whose last line ends in a backslash without a line ending is the case where
-// reading the bytes again differs (the line gains a line ending and then
-// continues into the added lines). Such an edit is refused, rather than
-// written as something else than planned.
-func verifyReparse(file string, d *inf.Document, opts *inf.ReadOptions) error {
-	re, err := cloneDoc(d, opts)
-	if err != nil {
-		return fmt.Errorf("sif: %s: the edited file does not read back: %w: %w", file, ErrInvalid, err)
-	}
-	a, b := d.Lines(), re.Lines()
-	next, stop := iter.Pull(b)
-	defer stop()
-	for l := range a {
-		m, ok := next()
-		if !ok || !bytes.Equal(l.Raw(), m.Raw()) {
-			return fmt.Errorf("sif: %s: line %d would read back differently after the edit (a line ending in '\\' at the end of the file continues into added lines): %w",
-				file, l.Number(), ErrInvalid)
-		}
-	}
-	if _, ok := next(); ok {
-		return fmt.Errorf("sif: %s: the edited file reads back with more lines: %w", file, ErrInvalid)
-	}
-	return nil
 }
 
 // editError wraps an error of an inf edit.
@@ -248,32 +228,92 @@ func sameFields(a, b []string) bool {
 // per ID.
 type keyIndex map[string][]*inf.Line
 
-func indexSection(sec *inf.Section) keyIndex {
+// indexKeys indexes the entries of sec whose lower-cased key is one of
+// want's, without allocating for the others.
+func indexKeys(sec *inf.Section, want map[string]bool) keyIndex {
 	idx := keyIndex{}
+	var buf []byte
 	for _, l := range sec.Entries() {
-		if l.HasKey() {
-			k := strings.ToLower(l.Key())
-			idx[k] = append(idx[k], l)
+		if !l.HasKey() {
+			continue
+		}
+		buf = appendLower(buf[:0], l.Key())
+		if want[string(buf)] {
+			idx[string(buf)] = append(idx[string(buf)], l)
 		}
 	}
 	return idx
+}
+
+// appendLower appends strings.ToLower(s) to dst.
+func appendLower(dst []byte, s string) []byte {
+	for _, r := range s {
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
+	}
+	return dst
+}
+
+// sectionTarget is a section an edit works on, looked up and indexed
+// before the first edit (inf rebuilds its line tables for the first reader
+// after each edit, so reading between edits costs a pass over the file).
+type sectionTarget struct {
+	name string
+	sec  *inf.Section // nil: the section does not exist yet
+	want map[string]bool
+	idx  keyIndex
+}
+
+// targets looks up the sections of the entries (names[i] is entry i's
+// section) and indexes the keys the entries have.
+func targets(d *inf.Document, entries []SIFEntry, names [][]string) map[string]*sectionTarget {
+	out := map[string]*sectionTarget{}
+	for i, e := range entries {
+		for _, name := range names[i] {
+			k := strings.ToLower(name)
+			tg := out[k]
+			if tg == nil {
+				tg = &sectionTarget{name: name, sec: d.Section(name), want: map[string]bool{}}
+				out[k] = tg
+			}
+			tg.want[strings.ToLower(e.Key)] = true
+		}
+	}
+	for _, tg := range out {
+		if tg.sec != nil {
+			tg.idx = indexKeys(tg.sec, tg.want)
+		} else {
+			tg.idx = keyIndex{}
+		}
+	}
+	return out
 }
 
 func (s *Slipstream) addSIF(t *SIF) ([]Edit, error) {
 	var edits []Edit
 	edits = append(edits, s.sifNotes(t)...)
 	d := t.doc
-	indexes := map[string]keyIndex{}
-	for _, e := range s.Entries {
-		name := s.sectionFor(t, e)
-		sec := d.Section(name)
-		if sec != nil {
-			idx := indexes[strings.ToLower(name)]
-			if idx == nil {
-				idx = indexSection(sec)
-				indexes[strings.ToLower(name)] = idx
+	names := make([][]string, len(s.Entries))
+	for i, e := range s.Entries {
+		names[i] = []string{s.sectionFor(t, e)}
+	}
+	tgs := targets(d, s.Entries, names)
+	// The other services that load the driver file, noted for the
+	// [SCSI.Load] entry.
+	others := map[int][]*inf.Line{}
+	for i, e := range s.Entries {
+		if tg := tgs[strings.ToLower(names[i][0])]; e.role == roleLoad && tg.sec != nil {
+			for _, l := range tg.sec.Entries() {
+				if !strings.EqualFold(l.Key(), e.Key) && strings.EqualFold(strings.TrimSpace(l.Field(0)), s.DriverFile) {
+					others[i] = append(others[i], l)
+				}
 			}
-			done, ed, err := s.existing(sec, idx[strings.ToLower(e.Key)], e)
+		}
+	}
+	for i, e := range s.Entries {
+		tg := tgs[strings.ToLower(names[i][0])]
+		k := strings.ToLower(e.Key)
+		if tg.sec != nil {
+			done, ed, err := s.existing(tg.sec, tg.idx[k], others[i], e)
 			if err != nil {
 				return nil, err
 			}
@@ -282,44 +322,46 @@ func (s *Slipstream) addSIF(t *SIF) ([]Edit, error) {
 				continue
 			}
 		} else {
-			var err error
-			if sec, err = createSection(d, name); err != nil {
+			sec, header, err := createSection(d, tg.name)
+			if err != nil {
 				return nil, editError(fileSIF, err)
 			}
-			indexes[strings.ToLower(name)] = keyIndex{}
-			edits = append(edits, Edit{Kind: EditCreateSection, Section: name, line: sec.Headers()[0],
+			tg.sec = sec
+			edits = append(edits, Edit{Kind: EditCreateSection, Section: tg.name, line: header,
 				Note: "the section did not exist"})
 		}
-		l, err := sec.AppendLine(e.Text)
+		l, err := tg.sec.AppendLine(e.Text)
 		if err != nil {
 			return nil, editError(fileSIF, err)
 		}
-		k := strings.ToLower(e.Key)
-		indexes[strings.ToLower(name)][k] = append(indexes[strings.ToLower(name)][k], l)
-		edits = append(edits, Edit{Kind: EditAdd, Section: sec.Name(), New: e.Text, line: l})
+		tg.idx[k] = append(tg.idx[k], l)
+		edits = append(edits, Edit{Kind: EditAdd, Section: tg.sec.Name(), New: e.Text, line: l})
 	}
 	return edits, nil
 }
 
 // createSection appends "[name]" at the end of d after a blank line that it
 // always adds (even when the file already ends with a blank line), so that
-// removing the section and the blank line before it restores the file.
-func createSection(d *inf.Document, name string) (*inf.Section, error) {
-	var last *inf.Line
-	for l := range d.Lines() {
-		last = l
-	}
-	if last != nil {
+// removing the section and the blank line before it restores the file. It
+// returns the section and its header line.
+func createSection(d *inf.Document, name string) (*inf.Section, *inf.Line, error) {
+	if last := d.LastLine(); last != nil {
 		if _, err := last.InsertAfter(""); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return d.AddSection(name)
+	sec, err := d.AddSection(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sec, d.LastLine(), nil
 }
 
 // existing looks at the entries of sec with e's key (same, in file order)
-// that an entry e is about. done reports that nothing needs to be added.
-func (s *Slipstream) existing(sec *inf.Section, same []*inf.Line, e SIFEntry) (bool, []Edit, error) {
+// that an entry e is about; others are the entries of another service that
+// load the same file (for a [SCSI.Load] entry). done reports that nothing
+// needs to be added.
+func (s *Slipstream) existing(sec *inf.Section, same, others []*inf.Line, e SIFEntry) (bool, []Edit, error) {
 	var edits []Edit
 	kept := func(l *inf.Line, note string) {
 		edits = append(edits, Edit{Kind: EditKept, Section: sec.Name(), Old: l.Text(), line: l, Note: note})
@@ -350,11 +392,9 @@ func (s *Slipstream) existing(sec *inf.Section, same []*inf.Line, e SIFEntry) (b
 					Msg: fmt.Sprintf("service %s already loads another file than %s", s.Service, s.DriverFile)}
 			}
 		}
-		for _, l := range sec.Entries() {
-			if !strings.EqualFold(l.Key(), e.Key) && strings.EqualFold(strings.TrimSpace(l.Field(0)), s.DriverFile) {
-				edits = append(edits, Edit{Kind: EditNote, Section: sec.Name(), Old: l.Text(), line: l,
-					Note: fmt.Sprintf("another service loads %s too", s.DriverFile)})
-			}
+		for _, l := range others {
+			edits = append(edits, Edit{Kind: EditNote, Section: sec.Name(), Old: l.Text(), line: l,
+				Note: fmt.Sprintf("another service loads %s too", s.DriverFile)})
 		}
 		if len(same) > 0 {
 			l := same[0]
@@ -428,48 +468,92 @@ func (s *Slipstream) sifNotes(t *SIF) []Edit {
 }
 
 func (s *Slipstream) removeSIF(t *SIF) ([]Edit, error) {
-	var edits []Edit
 	d := t.doc
-	touched := map[string]bool{}
-	indexes := map[string]keyIndex{}
-	for _, e := range s.Entries {
-		var names []string
+	names := make([][]string, len(s.Entries))
+	for i, e := range s.Entries {
 		if e.role == roleFile && e.Section == "" {
-			names = []string{SectionSourceDisksFiles, archSection(SectionSourceDisksFiles, s.Arch)}
+			names[i] = []string{SectionSourceDisksFiles, archSection(SectionSourceDisksFiles, s.Arch)}
 		} else {
-			names = []string{e.Section}
+			names[i] = []string{e.Section}
 		}
-		for _, name := range names {
-			sec := d.Section(name)
-			if sec == nil {
+	}
+	tgs := targets(d, s.Entries, names)
+	// Find every line to remove first, then number them (one pass over
+	// the file), then remove them.
+	type removal struct {
+		l   *inf.Line
+		sec string
+	}
+	var plan []removal
+	planned := map[*inf.Line]bool{}
+	for i, e := range s.Entries {
+		for _, name := range names[i] {
+			tg := tgs[strings.ToLower(name)]
+			if tg.sec == nil {
 				continue
 			}
-			idx := indexes[strings.ToLower(name)]
-			if idx == nil {
-				idx = indexSection(sec)
-				indexes[strings.ToLower(name)] = idx
-			}
-			for _, l := range idx[strings.ToLower(e.Key)] {
-				if !s.isMine(e, l) {
-					continue
+			for _, l := range tg.idx[strings.ToLower(e.Key)] {
+				if planned[l] || !s.isMine(e, l) {
+					continue // a duplicate entry of the slipstream is removed once
 				}
-				ed := Edit{Kind: EditRemove, Section: sec.Name(), Old: l.Text(), Line: l.Number()}
-				if err := l.Remove(); err != nil {
-					if errors.Is(err, inf.ErrRemoved) {
-						continue // a duplicate entry of the slipstream, removed already
-					}
-					return nil, editError(fileSIF, err)
-				}
-				edits = append(edits, ed)
-				touched[strings.ToLower(sec.Name())] = true
+				planned[l] = true
+				plan = append(plan, removal{l, tg.sec.Name()})
 			}
 		}
+	}
+	lines := make([]*inf.Line, len(plan))
+	for i, r := range plan {
+		lines[i] = r.l
+	}
+	nums := numbersAtRemoval(lines)
+	var edits []Edit
+	touched := map[string]bool{}
+	for i, r := range plan {
+		ed := Edit{Kind: EditRemove, Section: r.sec, Old: r.l.Text(), Line: nums[i]}
+		if err := r.l.Remove(); err != nil {
+			return nil, editError(fileSIF, err)
+		}
+		edits = append(edits, ed)
+		touched[strings.ToLower(r.sec)] = true
 	}
 	more, err := removeEmptyTail(d, touched)
 	if err != nil {
 		return nil, editError(fileSIF, err)
 	}
 	return append(edits, more...), nil
+}
+
+// numbersAtRemoval returns the line number each of lines has when the
+// lines are removed one after the other in this order: its number now
+// minus the physical lines removed before it in the file by earlier
+// removals (a Fenwick tree over the lines' ranks in file order).
+func numbersAtRemoval(lines []*inf.Line) []int {
+	nums := make([]int, len(lines))
+	for i, l := range lines {
+		nums[i] = l.Number()
+	}
+	order := make([]int, len(lines))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return nums[order[a]] < nums[order[b]] })
+	rank := make([]int, len(lines))
+	for r, i := range order {
+		rank[i] = r + 1
+	}
+	tree := make([]int, len(lines)+1)
+	out := make([]int, len(lines))
+	for i, l := range lines {
+		before := 0
+		for j := rank[i] - 1; j > 0; j -= j & -j {
+			before += tree[j]
+		}
+		out[i] = nums[i] - before
+		for j := rank[i]; j < len(tree); j += j & -j {
+			tree[j] += l.PhysicalLines()
+		}
+	}
+	return out
 }
 
 // isMine reports whether l is an entry ApplySIF would write for e.
@@ -482,36 +566,55 @@ func (s *Slipstream) isMine(e SIFEntry, l *inf.Line) bool {
 
 // removeEmptyTail removes, from the end of d, sections named in touched
 // that have no lines left, each with the blank line before its header, as
-// createSection made them.
+// createSection made them. One snapshot of the lines serves every round
+// (each removes lines at the end only), so that it reads the file once.
 func removeEmptyTail(d *inf.Document, touched map[string]bool) ([]Edit, error) {
-	var edits []Edit
-	for {
-		var prev, header, before *inf.Line
-		for l := range d.Lines() {
+	if len(touched) == 0 {
+		return nil, nil
+	}
+	lines := make([]*inf.Line, 0, d.NumLines())
+	nums := make([]int, 0, d.NumLines())
+	headers := map[*inf.Section]int{}
+	body := map[*inf.Section]int{}
+	for l := range d.Lines() {
+		lines = append(lines, l)
+		nums = append(nums, l.Number())
+		if sec := l.Section(); sec != nil {
 			if l.Kind() == inf.Header {
-				header, before = l, prev
+				headers[sec]++
+			} else {
+				body[sec]++
 			}
-			prev = l
 		}
-		if header == nil {
+	}
+	var edits []Edit
+	for end := len(lines); ; {
+		h := end - 1
+		for h >= 0 && lines[h].Kind() != inf.Header {
+			h--
+		}
+		if h < 0 {
 			return edits, nil
 		}
-		sec := header.Section()
-		if sec == nil || !touched[strings.ToLower(sec.Name())] || len(sec.Headers()) != 1 {
-			return edits, nil
+		sec := lines[h].Section()
+		if sec == nil || !touched[strings.ToLower(sec.Name())] || headers[sec] != 1 || body[sec] > 0 {
+			return edits, nil // not made by the slipstream, or it still holds something
 		}
-		for range sec.Lines() {
-			return edits, nil // the section still holds something
-		}
-		edits = append(edits, Edit{Kind: EditRemoveSection, Section: sec.Name(), Line: header.Number(),
+		edits = append(edits, Edit{Kind: EditRemoveSection, Section: sec.Name(), Line: nums[h],
 			Note: "the section is empty"})
 		if err := sec.Remove(); err != nil {
 			return nil, err
 		}
-		if before != nil && before.Kind() == inf.Blank {
+		end = h
+		if h > 0 && lines[h-1].Kind() == inf.Blank {
+			before := lines[h-1]
 			if err := before.Remove(); err != nil && !errors.Is(err, inf.ErrRemoved) {
 				return nil, err
 			}
+			if sec := before.Section(); sec != nil {
+				body[sec]--
+			}
+			end = h - 1
 		}
 	}
 }

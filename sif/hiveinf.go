@@ -3,6 +3,7 @@ package sif
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/winbootkit/winbootkit/hive"
@@ -84,9 +85,6 @@ func (s *Slipstream) runHiveINF(d *inf.Document, remove bool) ([]Edit, error) {
 	if _, err := s.editHiveINF(trial, ops, remove); err != nil {
 		return nil, err
 	}
-	if err := verifyReparse(fileHiveINF, trial, ro); err != nil {
-		return nil, err
-	}
 	return s.editHiveINF(d, ops, remove)
 }
 
@@ -97,19 +95,27 @@ func (s *Slipstream) editHiveINF(d *inf.Document, ops []inf.RegOp, remove bool) 
 		if sec == nil {
 			return nil, nil
 		}
+		// The slipstream's values by key, then the lines that set one of
+		// them, numbered before the first removal.
+		mine := map[string][]inf.RegOp{}
+		for _, op := range ops {
+			k := regKey(op.Root, op.Subkey, op.ValueName)
+			mine[k] = append(mine[k], op)
+		}
+		var drop []*inf.Line
 		for _, l := range sec.Entries() {
 			op, err := inf.ParseRegLine(l, false)
 			if err != nil {
 				continue
 			}
-			for _, mine := range ops {
-				if sameOp(op, mine) {
-					edits = append(edits, Edit{Kind: EditRemove, File: fileHiveINF, Section: sec.Name(), Line: l.Number(), Old: l.Text()})
-					if err := l.Remove(); err != nil {
-						return nil, editError(fileHiveINF, err)
-					}
-					break
-				}
+			if slices.ContainsFunc(mine[regKey(op.Root, op.Subkey, op.ValueName)], func(m inf.RegOp) bool { return sameOp(op, m) }) {
+				drop = append(drop, l)
+			}
+		}
+		for i, n := range numbersAtRemoval(drop) {
+			edits = append(edits, Edit{Kind: EditRemove, File: fileHiveINF, Section: sec.Name(), Line: n, Old: drop[i].Text()})
+			if err := drop[i].Remove(); err != nil {
+				return nil, editError(fileHiveINF, err)
 			}
 		}
 		if len(edits) > 0 {
@@ -132,11 +138,14 @@ func (s *Slipstream) editHiveINF(d *inf.Document, ops []inf.RegOp, remove bool) 
 			}
 		}
 	} else {
-		var err error
-		if sec, err = createSection(d, "AddReg"); err != nil {
+		var (
+			header *inf.Line
+			err    error
+		)
+		if sec, header, err = createSection(d, "AddReg"); err != nil {
 			return nil, editError(fileHiveINF, err)
 		}
-		edits = append(edits, Edit{Kind: EditCreateSection, File: fileHiveINF, Section: "AddReg", line: sec.Headers()[0], Note: "the section did not exist"})
+		edits = append(edits, Edit{Kind: EditCreateSection, File: fileHiveINF, Section: "AddReg", line: header, Note: "the section did not exist"})
 	}
 	for _, op := range ops {
 		k := regKey(op.Root, op.Subkey, op.ValueName)

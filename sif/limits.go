@@ -22,17 +22,25 @@ type Limits struct {
 	MaxDriverFileSize int64
 
 	// MaxHardwareIDs is the most hardware IDs one txtsetup.oem option may
-	// list. Default 65536 (real options list tens; every ID is one
-	// [HardwareIdsDatabase] line; 65,536 of them take about 0.5 s of CPU on
-	// a 40,000-line txtsetup.sif).
+	// list. Default 2048 (real options list tens; every ID is one
+	// [HardwareIdsDatabase] line, two registry values and a CHKPCI.TXT
+	// entry, and a slipstream of 2,048 IDs allocates about 16 MiB).
 	MaxHardwareIDs int
+
+	// MaxRegistryValues is the most registry values one slipstream may
+	// write: two per hardware ID, the service values, the driver INF's
+	// AddReg values and the txtsetup.oem's [Config] values. Default 6144
+	// (a real driver writes a few dozen; applying 6,144 values allocates
+	// about 45 MiB).
+	MaxRegistryValues int
 }
 
 // DefaultLimits are the limits used for zero fields.
 var DefaultLimits = Limits{
 	MaxFileSize:       64 << 20,
 	MaxDriverFileSize: 256 << 20,
-	MaxHardwareIDs:    65536,
+	MaxHardwareIDs:    2048,
+	MaxRegistryValues: 6144,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -44,6 +52,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxHardwareIDs <= 0 {
 		l.MaxHardwareIDs = DefaultLimits.MaxHardwareIDs
+	}
+	if l.MaxRegistryValues <= 0 {
+		l.MaxRegistryValues = DefaultLimits.MaxRegistryValues
 	}
 	return l
 }

@@ -44,8 +44,12 @@ type SourceDiskName struct {
 // SourceDisksNames returns the entries of [SourceDisksNames.arch], or of
 // the undecorated section when arch is "". Values are substituted.
 func (s *SIF) SourceDisksNames(arch inf.Arch) []SourceDiskName {
+	lines := entries(s.doc, archSection(SectionSourceDisksNames, arch))
 	var out []SourceDiskName
-	for _, l := range entries(s.doc, archSection(SectionSourceDisksNames, arch)) {
+	if len(lines) > 0 {
+		out = make([]SourceDiskName, 0, len(lines))
+	}
+	for _, l := range lines {
 		f := l.Fields()
 		out = append(out, SourceDiskName{ID: l.Key(), Description: field(f, 0), TagFile: field(f, 1),
 			Unused: field(f, 2), Subdir: field(f, 3), Flags: field(f, 4), TagFile2: field(f, 5), Line: l})
@@ -90,8 +94,12 @@ func (s *SIF) DirectoriesSection() string {
 
 // Directories returns the destination directories (see DirectoriesSection).
 func (s *SIF) Directories() []Directory {
+	lines := entries(s.doc, s.DirectoriesSection())
 	var out []Directory
-	for _, l := range entries(s.doc, s.DirectoriesSection()) {
+	if len(lines) > 0 {
+		out = make([]Directory, 0, len(lines))
+	}
+	for _, l := range lines {
 		out = append(out, Directory{ID: l.Key(), Path: l.Field(0), Line: l})
 	}
 	return out
@@ -132,8 +140,12 @@ func (s *SIF) LoadSections() []string {
 
 // Load returns the entries of a *.Load section (nil when it is missing).
 func (s *SIF) Load(section string) []LoadEntry {
+	lines := entries(s.doc, section)
 	var out []LoadEntry
-	for _, l := range entries(s.doc, section) {
+	if len(lines) > 0 {
+		out = make([]LoadEntry, 0, len(lines))
+	}
+	for _, l := range lines {
 		f := l.Fields()
 		e := LoadEntry{Service: l.Key(), File: field(f, 0), DestDirID: field(f, 1), DestName: field(f, 2), Line: l}
 		if len(f) > 3 {
@@ -154,8 +166,12 @@ type Description struct {
 
 // Descriptions returns the entries of a description section such as [SCSI].
 func (s *SIF) Descriptions(section string) []Description {
+	lines := entries(s.doc, section)
 	var out []Description
-	for _, l := range entries(s.doc, section) {
+	if len(lines) > 0 {
+		out = make([]Description, 0, len(lines))
+	}
+	for _, l := range lines {
 		out = append(out, Description{Key: l.Key(), Value: l.Field(0), Line: l})
 	}
 	return out
@@ -172,8 +188,12 @@ type HardwareIDEntry struct {
 
 // HardwareIDs returns the entries of [HardwareIdsDatabase].
 func (s *SIF) HardwareIDs() []HardwareIDEntry {
+	lines := entries(s.doc, SectionHardwareIdsDatabase)
 	var out []HardwareIDEntry
-	for _, l := range entries(s.doc, SectionHardwareIdsDatabase) {
+	if len(lines) > 0 {
+		out = make([]HardwareIDEntry, 0, len(lines))
+	}
+	for _, l := range lines {
 		out = append(out, HardwareIDEntry{ID: l.Key(), Service: l.Field(0), ClassGUID: l.Field(1), Line: l})
 	}
 	return out
@@ -195,8 +215,12 @@ func (f FileFlag) Value() (uint32, bool) {
 
 // FileFlags returns the entries of [FileFlags].
 func (s *SIF) FileFlags() []FileFlag {
+	lines := entries(s.doc, SectionFileFlags)
 	var out []FileFlag
-	for _, l := range entries(s.doc, SectionFileFlags) {
+	if len(lines) > 0 {
+		out = make([]FileFlag, 0, len(lines))
+	}
+	for _, l := range lines {
 		out = append(out, FileFlag{File: l.Key(), Flags: l.Field(0), Line: l})
 	}
 	return out

@@ -189,8 +189,8 @@ type diskFile struct {
 // fails, changing nothing anywhere, when the option does not exist
 // (ErrNotFound), has no driver line (ErrNoDriver), names a driver file that
 // is not an 8.3 name or a component other than scsi (ErrInvalid), or lists
-// more hardware IDs than the limit (ErrLimit). Questionable but usable
-// input gives Warnings.
+// more hardware IDs or writes more registry values than the limits
+// (ErrLimit). Questionable but usable input gives Warnings.
 func NewSlipstream(oem *inf.OEM, opts *SlipstreamOptions) (*Slipstream, error) {
 	var o SlipstreamOptions
 	if opts != nil {
@@ -293,6 +293,10 @@ func NewSlipstream(oem *inf.OEM, opts *SlipstreamOptions) (*Slipstream, error) {
 	s.fields.Name, s.fields.Line = s.DriverFile, nil
 	s.buildEntries(!o.NoFileFlags)
 	s.buildRegistry(infValues, s.configValues(oem, op, dr, o.ConfigSection))
+	if len(s.Registry) > s.limits.MaxRegistryValues {
+		return nil, fmt.Errorf("sif: option %s writes %d registry values, over the limit of %d: %w",
+			op.ID, len(s.Registry), s.limits.MaxRegistryValues, ErrLimit)
+	}
 	mediaDir := o.MediaDir
 	if mediaDir == "" {
 		mediaDir = defaultMediaDir(s.Arch)
@@ -698,13 +702,23 @@ func PCIID(hwid string) (string, bool) {
 // txtsetup.oem component (default "scsi"): for each PCI hardware ID, the ID
 // without &REV_xx and the option's upper-cased service, one entry per
 // distinct ID in file order. An ID that two options map to different
-// services keeps the first and gives a warning.
+// services keeps the first and gives a warning. An option listing more
+// than DefaultLimits.MaxHardwareIDs IDs is skipped with a warning, and
+// after maxWarnings warnings one more says how many were left out.
 func ZeroPEEntries(oem *inf.OEM, component string) ([]PCIEntry, []Warning) {
 	if component == "" {
 		component = "scsi"
 	}
 	var out []PCIEntry
 	var ws []Warning
+	omitted := 0
+	warn := func(code, format string, args ...any) {
+		if len(ws) >= maxWarnings {
+			omitted++
+			return
+		}
+		ws = append(ws, Warning{Code: code, File: "txtsetup.oem", Msg: fmt.Sprintf(format, args...)})
+	}
 	at := map[string]int{}
 	for _, c := range oem.Components {
 		if !strings.EqualFold(c.Name, component) {
@@ -714,24 +728,27 @@ func ZeroPEEntries(oem *inf.OEM, component string) ([]PCIEntry, []Warning) {
 			op := &c.Options[i]
 			svc := op.Service()
 			if svc == "" {
-				ws = append(ws, Warning{Code: "no-driver", File: "txtsetup.oem", Msg: fmt.Sprintf("option %s has no driver line; skipped", op.ID)})
+				warn("no-driver", "option %s has no driver line; skipped", op.ID)
 				continue
 			}
-			var ids []string
-			for _, h := range op.HardwareIDs {
-				ids = append(ids, h.ID)
+			if n := len(op.HardwareIDs); n > DefaultLimits.MaxHardwareIDs {
+				warn("too-many-ids", "option %s lists %d hardware IDs, over the limit of %d; skipped", op.ID, n, DefaultLimits.MaxHardwareIDs)
+				continue
+			}
+			ids := make([]string, len(op.HardwareIDs))
+			for j, h := range op.HardwareIDs {
+				ids[j] = h.ID
 			}
 			es, skipped := pciEntries(ids, svc)
 			for _, id := range skipped {
 				if strings.TrimSpace(id) != "" {
-					ws = append(ws, Warning{Code: "not-pci", File: "txtsetup.oem", Msg: fmt.Sprintf("option %s: %s is not a PCI ID; 0PE matches PCI IDs only", op.ID, id)})
+					warn("not-pci", "option %s: %s is not a PCI ID; 0PE matches PCI IDs only", op.ID, id)
 				}
 			}
 			for _, e := range es {
 				if j, ok := at[e.ID]; ok {
 					if out[j].Service != e.Service {
-						ws = append(ws, Warning{Code: "pci-conflict", File: "txtsetup.oem",
-							Msg: fmt.Sprintf("%s: option %s loads %s, an earlier option %s; the first is kept", e.ID, op.ID, e.Service, out[j].Service)})
+						warn("pci-conflict", "%s: option %s loads %s, an earlier option %s; the first is kept", e.ID, op.ID, e.Service, out[j].Service)
 					}
 					continue
 				}
@@ -740,5 +757,13 @@ func ZeroPEEntries(oem *inf.OEM, component string) ([]PCIEntry, []Warning) {
 			}
 		}
 	}
+	if omitted > 0 {
+		ws = append(ws, Warning{Code: "warnings-omitted", File: "txtsetup.oem", Msg: fmt.Sprintf("%d more warnings left out", omitted)})
+	}
 	return out, ws
 }
+
+// maxWarnings is the most warnings of one kind of list ZeroPEEntries
+// returns before summing up the rest, so that a hostile file cannot make
+// it allocate a message per line.
+const maxWarnings = 100

@@ -93,8 +93,12 @@ func (f SourceDisksFile) String() string {
 // the undecorated section when arch is "", duplicates included. Values are
 // substituted.
 func (s *SIF) SourceDisksFiles(arch inf.Arch) []SourceDisksFile {
+	lines := entries(s.doc, archSection(SectionSourceDisksFiles, arch))
 	var out []SourceDisksFile
-	for _, l := range entries(s.doc, archSection(SectionSourceDisksFiles, arch)) {
+	if len(lines) > 0 {
+		out = make([]SourceDisksFile, 0, len(lines))
+	}
+	for _, l := range lines {
 		f := ParseSourceDisksFile(l.Key(), l.Fields())
 		f.Line = l
 		out = append(out, f)

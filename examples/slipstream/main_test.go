@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/winbootkit/winbootkit/hive"
 	"github.com/winbootkit/winbootkit/inf"
+	"github.com/winbootkit/winbootkit/internal/atomicfile"
 	"github.com/winbootkit/winbootkit/internal/testutil"
 	"github.com/winbootkit/winbootkit/sif"
 )
@@ -188,4 +191,100 @@ func TestErrors(t *testing.T) {
 	ents, err := os.ReadDir(out)
 	require.NoError(t, err)
 	assert.Empty(t, ents)
+}
+
+// generatedMedia writes a driver disk (a txtsetup.oem with one scsi option
+// and its files), a txtsetup.sif, a hivesys.inf and a setup hive, all
+// built here, and returns the arguments that slipstream them into out.
+func generatedMedia(t *testing.T, out string) []string {
+	dir := t.TempDir()
+	write := func(rel, text string) string {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+		return p
+	}
+	oem := write("disk/txtsetup.oem", "[Disks]\r\nd1 = \"Driver disk\",\\tag,\\i386\r\n[Defaults]\r\nscsi = EX\r\n"+
+		"[scsi]\r\nEX = \"Example controller\"\r\n[Files.scsi.EX]\r\ndriver = d1, exsata.sys, exsata\r\ninf = d1, exsata.inf\r\n"+
+		"[HardwareIds.scsi.EX]\r\nid = \"PCI\\VEN_1234&DEV_5678&REV_01\", \"exsata\"\r\n")
+	write("disk/i386/exsata.sys", "MZ stand-in driver")
+	write("disk/i386/exsata.inf", "[Version]\r\n")
+	sifPath := write("media/txtsetup.sif", "[SourceDisksNames.x86]\r\n1 = \"CD\",cdtag,,\\i386\r\n[WinntDirectories]\r\n4 = system32\\drivers\r\n"+
+		"[SourceDisksFiles.x86]\r\natapi.sys = 1,,,,,,3_,4,1,,,1,4\r\n[SCSI.Load]\r\natapi = atapi.sys,4\r\n")
+	hivesys := write("media/hivesys.inf", "[Version]\r\nSignature = \"$Windows NT$\"\r\n\r\n[AddReg]\r\nHKLM,\"SYSTEM\\Setup\",\"x\",0x00010001,1\r\n")
+	h, _, err := sif.BuildSetupHive(nil)
+	require.NoError(t, err)
+	hivePath := filepath.Join(dir, "media", "setupreg.hiv")
+	require.NoError(t, sif.SaveHive(h, hivePath, 0))
+	return []string{"--oem", oem, "--sif", sifPath, "--hivesys", hivesys, "--setup-hive", hivePath,
+		"--chkpci", filepath.Join(dir, "media", "CHKPCI.TXT"), "--out", out}
+}
+
+// files returns every file below dir (slash paths) with its content.
+func files(t *testing.T, dir string) map[string]string {
+	out := map[string]string{}
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return err
+	}))
+	return out
+}
+
+// Every file run writes (the driver copies, the edited txtsetup.sif,
+// hivesys.inf, setup hive and CHKPCI.TXT, plan.txt) goes through
+// internal/atomicfile: a write failing part-way into any one of them stops
+// the run with a one-line error and leaves that file byte-identical and no
+// temporary file anywhere.
+func TestSaveFailures(t *testing.T) {
+	out := t.TempDir()
+	args := generatedMedia(t, out)
+	runOK(t, args...)
+	written := files(t, out)
+	require.Len(t, written, 7, "%v", written)
+	for _, target := range sortedKeys(written) {
+		t.Run(target, func(t *testing.T) {
+			// Old copies in --out, which the run replaces.
+			for p := range written {
+				require.NoError(t, os.WriteFile(filepath.Join(out, filepath.FromSlash(p)), []byte("previous "+p), 0o644))
+			}
+			before := files(t, out)
+			dir, base := filepath.Split(filepath.Join(out, filepath.FromSlash(target)))
+			restore := atomicfile.SetFault(func(int64) error {
+				// Fail the writes into target's temporary file.
+				ents, err := os.ReadDir(dir)
+				require.NoError(t, err)
+				for _, e := range ents {
+					if strings.HasPrefix(e.Name(), "."+base+".tmp") {
+						return atomicfile.ErrInjected
+					}
+				}
+				return nil
+			})
+			var stdout, stderr bytes.Buffer
+			err := run(args, &stdout, &stderr)
+			restore()
+			require.ErrorIs(t, err, atomicfile.ErrInjected)
+			assert.NotContains(t, err.Error(), "\n")
+			after := files(t, out)
+			testutil.EqualBytes(t, []byte(before[target]), []byte(after[target]), "the file whose write failed changed")
+			for p := range after {
+				assert.False(t, strings.Contains(p, ".tmp"), "temporary file %s left", p)
+			}
+			assert.Equal(t, sortedKeys(before), sortedKeys(after))
+		})
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
