@@ -176,7 +176,9 @@ func parseDeviceBody(s, body string, elem ElementType, sx *Syntax) (*Device, err
 	switch kind {
 	case DeviceVHD:
 		d.LocateElement = DefaultLocateElement(elem)
-		if i := strings.LastIndex(strings.ToLower(rest), ",locate="); i >= 0 {
+		// An index into rest: strings.ToLower may change the length of
+		// text that is not valid UTF-8, so only ASCII letters are folded.
+		if i := strings.LastIndex(asciiLower(rest), ",locate="); i >= 0 {
 			t, ok := parseCustomLocate(rest[i+len(",locate="):])
 			if !ok {
 				return bad("locate= takes custom:XXXXXXXX (an element type in hex)")
@@ -195,6 +197,18 @@ func parseDeviceBody(s, body string, elem ElementType, sx *Syntax) (*Device, err
 	}
 	d.Path = rest
 	return d, nil
+}
+
+// asciiLower returns s with the ASCII letters A-Z in lower case: the same
+// length as s, byte for byte.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // parseCustomLocate parses "custom:XXXXXXXX".

@@ -90,9 +90,18 @@ func deviceBlobsOf(tb testing.TB, rel string) [][]byte {
 
 // FuzzParseDevice: the device syntax parser never panics; what parses
 // encodes, decodes to an equal device and prints text that parses to it.
+// Seeds: every syntax form, and the fixture stores' devices as printed.
 func FuzzParseDevice(f *testing.F) {
 	for _, s := range deviceSeeds {
 		f.Add(s)
+	}
+	// The devices of the fixture stores, as bcdedit /enum /v prints them.
+	for _, p := range testutil.OptionalFixtures(f, "bcd", "*.bcd") {
+		for _, b := range deviceBlobsOf(f, "bcd/"+filepath.Base(p)) {
+			d, err := bcd.DecodeDevice(b)
+			require.NoError(f, err)
+			f.Add(d.Text(bcd.ElemOSDevice, &bcd.Syntax{Verbose: true}))
+		}
 	}
 	f.Add("partition=C:")
 	f.Add(`ramdisk=[C:]\x.wim,{12345678-1234-1234-1234-123456789abc}`)

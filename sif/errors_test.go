@@ -174,3 +174,29 @@ func TestParseErrors(t *testing.T) {
 	_, err = sif.Open("testdata/does-not-exist.sif", nil)
 	require.True(t, errors.Is(err, fsErrNotExist), "%v", err)
 }
+
+// Hardware IDs that would not read back as the key of a txtsetup.sif line
+// (a comma, a quote, %strkey%, a leading [) are skipped with a warning, so
+// that a second ApplySIF still finds the lines the first wrote.
+func TestBadHardwareIDs(t *testing.T) {
+	oem := parseOEM(t, "[Disks]\r\nd1 = \"Disk\",\\tag,\\x86\r\n[Defaults]\r\nscsi = A\r\n[scsi]\r\nA = \"Adapter A\"\r\n"+
+		"[Files.scsi.A]\r\ndriver = d1, a.sys, a\r\n[HardwareIds.scsi.A]\r\n"+
+		"id = \"PCI\\VEN_1,2\", \"a\"\r\nid = \"%x%\", \"a\"\r\nid = \"[PCI\\VEN_3\", \"a\"\r\nid = \"x\"\"y\", \"a\"\r\nid = \"PCI\\VEN_4\", \"a\"\r\n")
+	s := newSlip(t, oem, nil)
+	assert.Equal(t, []string{`PCI\VEN_4`}, s.HardwareIDs)
+	n := 0
+	for _, w := range s.Warnings {
+		if w.Code == "bad-hardware-id" {
+			n++
+		}
+	}
+	assert.Equal(t, 4, n, "%v", s.Warnings)
+	doc := loadSIF(t, []byte(exampleSIF))
+	_, err := s.ApplySIF(doc)
+	require.NoError(t, err)
+	once := doc.Bytes()
+	edits, err := s.ApplySIF(doc)
+	require.NoError(t, err)
+	assert.Zero(t, sif.CountChanges(edits))
+	assert.Equal(t, once, doc.Bytes())
+}

@@ -254,6 +254,10 @@ func NewSlipstream(oem *inf.OEM, opts *SlipstreamOptions) (*Slipstream, error) {
 		case id == "":
 			s.warn("empty-hardware-id", "HardwareIds."+op.Component+"."+op.ID, "an entry has no hardware ID; skipped")
 			continue
+		case !plainKey(id):
+			s.warn("bad-hardware-id", "HardwareIds."+op.Component+"."+op.ID,
+				"hardware ID %q has characters a txtsetup.sif key cannot hold as they are; skipped", id)
+			continue
 		case seen[strings.ToUpper(id)]:
 			continue
 		}
@@ -311,6 +315,22 @@ func NewSlipstream(oem *inf.OEM, opts *SlipstreamOptions) (*Slipstream, error) {
 	s.Copies = s.CopyPlan(mediaDir)
 	s.PCI, _ = pciEntries(s.HardwareIDs, s.Service)
 	return s, nil
+}
+
+// plainKey reports whether id reads back as itself when written as the
+// key of an INF line: no character the INF syntax gives a meaning to
+// (= , ; " % and control characters), no leading [ (a section header).
+// Real hardware IDs (PCI\VEN_1AF4&DEV_1001&...) are plain.
+func plainKey(id string) bool {
+	if strings.HasPrefix(id, "[") {
+		return false
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`=,;"%`, r) {
+			return false
+		}
+	}
+	return true
 }
 
 func defaultMediaDir(a inf.Arch) string {
