@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // RegistryTarget is what AddReg/DelReg sections are applied to.
@@ -105,19 +106,71 @@ func (r *ApplyReport) Count(o Outcome) int {
 
 type rootRule struct {
 	from []string // folded components
-	to   []string
+	to   string   // target path, clean components joined with '\'
 }
 
 type mapper struct{ rules []rootRule }
 
 func splitPath(p string) []string {
 	var out []string
-	for _, c := range strings.Split(p, `\`) {
-		if c = strings.TrimSpace(c); c != "" {
-			out = append(out, c)
-		}
+	for c, i, ok := nextComponent(p, 0); ok; c, i, ok = nextComponent(p, i) {
+		out = append(out, c)
 	}
 	return out
+}
+
+// nextComponent returns the first non-empty component of the '\'-separated
+// path p at or after index i, trimmed, and the index just after it.
+func nextComponent(p string, i int) (c string, next int, ok bool) {
+	for i < len(p) {
+		end := len(p)
+		if j := strings.IndexByte(p[i:], '\\'); j >= 0 {
+			end = i + j
+		}
+		if c := strings.TrimSpace(p[i:end]); c != "" {
+			return c, end + 1, true
+		}
+		i = end + 1
+	}
+	return "", len(p), false
+}
+
+// cleanPath reports whether p is its components joined with '\' (no
+// empty components, no blanks around them), as splitPath would rebuild it.
+func cleanPath(p string) bool {
+	for i := 0; i <= len(p); {
+		end := len(p)
+		if j := strings.IndexByte(p[i:], '\\'); j >= 0 {
+			end = i + j
+		}
+		seg := p[i:end]
+		if p != "" && (seg == "" || strings.TrimSpace(seg) != seg) {
+			return false
+		}
+		i = end + 1
+	}
+	return true
+}
+
+// lowerEq reports whether strings.ToLower(s) == folded, without
+// allocating for ASCII s.
+func lowerEq(s, folded string) bool {
+	if len(s) != len(folded) {
+		return strings.ToLower(s) == folded
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(s) == folded
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != folded[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func newMapper(opts *ApplyOptions) mapper {
@@ -131,7 +184,7 @@ func newMapper(opts *ApplyOptions) mapper {
 		for i := range f {
 			f[i] = strings.ToLower(f[i])
 		}
-		m.rules = append(m.rules, rootRule{from: f, to: splitPath(to)})
+		m.rules = append(m.rules, rootRule{from: f, to: strings.Join(splitPath(to), `\`)})
 	}
 	sort.Slice(m.rules, func(i, j int) bool {
 		if len(m.rules[i].from) != len(m.rules[j].from) {
@@ -142,24 +195,33 @@ func newMapper(opts *ApplyOptions) mapper {
 	return m
 }
 
-// resolve maps root\subkey to a target path.
+// resolve maps root\subkey to a target path: the root is one component,
+// the subkey's components are trimmed and empty ones dropped.
 func (m mapper) resolve(root, subkey string) (string, bool) {
-	comp := append([]string{root}, splitPath(subkey)...)
+rules:
 	for _, r := range m.rules {
-		if len(r.from) == 0 || len(r.from) > len(comp) {
+		if len(r.from) == 0 || !lowerEq(root, r.from[0]) {
 			continue
 		}
-		match := true
-		for i, f := range r.from {
-			if strings.ToLower(comp[i]) != f {
-				match = false
-				break
+		i := 0
+		for _, f := range r.from[1:] {
+			c, next, ok := nextComponent(subkey, i)
+			if !ok || !lowerEq(c, f) {
+				continue rules
 			}
+			i = next
 		}
-		if match {
-			out := append(append([]string(nil), r.to...), comp[len(r.from):]...)
-			return strings.Join(out, `\`), true
+		rest := subkey[min(i, len(subkey)):]
+		if !cleanPath(rest) {
+			rest = strings.Join(splitPath(rest), `\`)
 		}
+		switch {
+		case r.to == "":
+			return rest, true
+		case rest == "":
+			return r.to, true
+		}
+		return r.to + `\` + rest, true
 	}
 	return "", false
 }
@@ -169,108 +231,157 @@ func (m mapper) resolve(root, subkey string) (string, bool) {
 // at the first error the target returns.
 func ApplyOps(t RegistryTarget, ops []RegOp, opts *ApplyOptions) (*ApplyReport, error) {
 	rep := &ApplyReport{}
-	return rep, applyOps(t, ops, newMapper(opts), rep)
+	if len(ops) > 0 {
+		rep.Ops = make([]AppliedOp, len(ops))
+		for i, op := range ops {
+			rep.Ops[i].Op = op
+		}
+	}
+	return rep, applyOps(t, rep, 0, newMapper(opts))
 }
 
-func applyOps(t RegistryTarget, ops []RegOp, m mapper, rep *ApplyReport) error {
-	for _, op := range ops {
-		a, err := applyOne(t, op, m)
-		rep.Ops = append(rep.Ops, a)
-		if err != nil {
+// applyOps applies rep.Ops[from:] (their Op set) and records their
+// outcomes; after a target error, the report ends with the line that
+// failed.
+func applyOps(t RegistryTarget, rep *ApplyReport, from int, m mapper) error {
+	for i := from; i < len(rep.Ops); i++ {
+		a := &rep.Ops[i]
+		if err := applyOne(t, a, m); err != nil {
+			rep.Ops = rep.Ops[:i+1]
 			where := ""
-			if op.Line != nil {
-				where = fmt.Sprintf(" (line %d)", op.Line.Number())
+			if a.Op.Line != nil {
+				where = fmt.Sprintf(" (line %d)", a.Op.Line.Number())
 			}
-			return fmt.Errorf("inf: applying %s%s: %w", op, where, err)
+			return fmt.Errorf("inf: applying %s%s: %w", a.Op, where, err)
 		}
 	}
 	return nil
 }
 
-func applyOne(t RegistryTarget, op RegOp, m mapper) (AppliedOp, error) {
-	a := AppliedOp{Op: op}
+// applyOne applies a.Op and sets a.Path and a.Outcome.
+func applyOne(t RegistryTarget, a *AppliedOp, m mapper) error {
+	op := &a.Op
 	if op.Kind == OpIgnore {
 		a.Outcome = OutcomeIgnored
-		return a, nil
+		return nil
 	}
 	p, ok := m.resolve(op.Root, op.Subkey)
 	if !ok {
 		a.Outcome = OutcomeUnmapped
-		return a, nil
+		return nil
 	}
 	a.Path = p
 	switch op.Kind {
 	case OpDeleteValue:
-		return a, t.DeleteValue(p, op.ValueName)
+		return t.DeleteValue(p, op.ValueName)
 	case OpDeleteKey:
-		return a, t.DeleteKey(p)
+		return t.DeleteKey(p)
 	case OpDeleteMultiSZString:
 		typ, data, ok, err := t.RawValue(p, op.ValueName)
 		if err != nil || !ok || RegType(typ) != RegMultiSZ {
 			a.Outcome = OutcomeMissingTarget
-			return a, err
+			return err
 		}
 		cur, _ := DecodeMultiSZ(data)
 		var keep []string
+		del := newFoldSet(op.Strings, len(cur), 0)
 		for _, s := range cur {
-			if !containsFold(op.Strings, s) {
+			if !del.has(s) {
 				keep = append(keep, s)
 			}
 		}
 		if len(keep) == len(cur) {
 			a.Outcome = OutcomeUnchanged
-			return a, nil
+			return nil
 		}
-		return a, t.SetRawValue(p, op.ValueName, uint32(RegMultiSZ), EncodeMultiSZ(keep))
+		return t.SetRawValue(p, op.ValueName, uint32(RegMultiSZ), EncodeMultiSZ(keep))
 	}
 	if op.OverwriteOnly() {
 		_, _, ok, err := t.RawValue(p, op.ValueName)
 		if err != nil {
-			return a, err
+			return err
 		}
 		if !ok {
 			a.Outcome = OutcomeMissingTarget
-			return a, nil
+			return nil
 		}
 	} else if err := t.CreateKey(p); err != nil {
-		return a, err
+		return err
 	}
 	if op.Kind == OpCreateKey {
-		return a, nil
+		return nil
 	}
 	if op.NoClobber() {
 		_, _, ok, err := t.RawValue(p, op.ValueName)
 		if err != nil {
-			return a, err
+			return err
 		}
 		if ok {
 			a.Outcome = OutcomeKeptExisting
-			return a, nil
+			return nil
 		}
 	}
 	if op.Kind == OpAppendMultiSZ {
 		typ, data, ok, err := t.RawValue(p, op.ValueName)
 		if err != nil {
-			return a, err
+			return err
 		}
 		if !ok || RegType(typ) != RegMultiSZ {
 			a.Outcome = OutcomeMissingTarget
-			return a, nil
+			return nil
 		}
 		cur, _ := DecodeMultiSZ(data)
 		n := len(cur)
+		set := newFoldSet(cur, len(op.Strings), len(op.Strings))
 		for _, s := range op.Strings {
-			if !containsFold(cur, s) {
-				cur = append(cur, s)
+			if !set.has(s) {
+				set.add(s)
 			}
 		}
+		cur = set.list
 		if len(cur) == n {
 			a.Outcome = OutcomeUnchanged
-			return a, nil
+			return nil
 		}
-		return a, t.SetRawValue(p, op.ValueName, uint32(RegMultiSZ), EncodeMultiSZ(cur))
+		return t.SetRawValue(p, op.ValueName, uint32(RegMultiSZ), EncodeMultiSZ(cur))
 	}
-	return a, t.SetRawValue(p, op.ValueName, uint32(op.Type), op.Data)
+	return t.SetRawValue(p, op.ValueName, uint32(op.Type), op.Data)
+}
+
+// foldSet answers containsFold for a list searched many times.
+type foldSet struct {
+	list []string
+	m    map[string]bool // foldKey of each element, for long lists
+}
+
+// newFoldSet prepares list for lookups searches and at most adds
+// additions.
+func newFoldSet(list []string, lookups, adds int) foldSet {
+	fs := foldSet{list: list}
+	if adds > 0 {
+		fs.list = append(make([]string, 0, len(list)+adds), list...)
+	}
+	if (len(list)+adds)*lookups > 256 {
+		fs.m = make(map[string]bool, len(list)+adds)
+		for _, x := range list {
+			fs.m[foldKey(x)] = true
+		}
+	}
+	return fs
+}
+
+func (fs *foldSet) has(s string) bool {
+	if fs.m != nil {
+		return fs.m[foldKey(s)]
+	}
+	return containsFold(fs.list, s)
+}
+
+func (fs *foldSet) add(s string) {
+	fs.list = append(fs.list, s)
+	if fs.m != nil {
+		fs.m[foldKey(s)] = true
+	}
 }
 
 func containsFold(list []string, s string) bool {
@@ -284,25 +395,61 @@ func containsFold(list []string, s string) bool {
 
 // ApplyRegistry applies the DelReg section delSection (if not "") and then
 // the AddReg section addSection (if not "") of d to t. Missing sections are
-// skipped, as mkhive skips them.
+// skipped, as mkhive skips them. A section with a line that does not
+// decode is not applied (the error is returned), nor is anything after it.
 func (d *Document) ApplyRegistry(t RegistryTarget, delSection, addSection string, opts *ApplyOptions) (*ApplyReport, error) {
 	rep := &ApplyReport{}
+	if n := d.regEntries(delSection) + d.regEntries(addSection); n > 0 {
+		rep.Ops = make([]AppliedOp, 0, n)
+	}
 	return rep, d.applyRegistry(t, delSection, addSection, newMapper(opts), rep)
 }
 
+// regEntries counts the entries of a registry section ("" or missing: 0).
+func (d *Document) regEntries(section string) int {
+	n := 0
+	if s := d.Section(section); section != "" && s != nil {
+		for _, l := range s.lines() {
+			if l.kind == Entry {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// applyRegistry decodes each section into the report first (so that a
+// section with a bad line is not applied at all), then applies it.
 func (d *Document) applyRegistry(t RegistryTarget, delSection, addSection string, m mapper, rep *ApplyReport) error {
-	for _, step := range []struct {
+	a := newRegArena(d.regEntries(delSection) + d.regEntries(addSection))
+	for _, step := range [...]struct {
 		sec string
 		del bool
 	}{{delSection, true}, {addSection, false}} {
-		if step.sec == "" || d.Section(step.sec) == nil {
+		if step.sec == "" {
 			continue
 		}
-		ops, err := d.RegOps(step.sec, step.del)
-		if err != nil {
-			return err
+		s := d.Section(step.sec)
+		if s == nil {
+			continue
 		}
-		if err := applyOps(t, ops, m, rep); err != nil {
+		from := len(rep.Ops)
+		for _, l := range s.lines() {
+			if l.kind != Entry {
+				continue
+			}
+			op, err := parseRegLine(l, step.del, a)
+			if err == nil {
+				err = d.substErr()
+			}
+			if err != nil {
+				clear(rep.Ops[from:])
+				rep.Ops = rep.Ops[:from]
+				return err
+			}
+			rep.Ops = append(rep.Ops, AppliedOp{Op: op})
+		}
+		if err := applyOps(t, rep, from, m); err != nil {
 			return err
 		}
 	}
@@ -315,6 +462,13 @@ func (d *Document) applyRegistry(t RegistryTarget, delSection, addSection string
 // then hivesys.inf (and *_reg.inf files).
 func ApplyHiveINF(t RegistryTarget, opts *ApplyOptions, docs ...*Document) (*ApplyReport, error) {
 	rep := &ApplyReport{}
+	n := 0
+	for _, d := range docs {
+		n += d.regEntries("DelReg") + d.regEntries("AddReg")
+	}
+	if n > 0 {
+		rep.Ops = make([]AppliedOp, 0, n)
+	}
 	m := newMapper(opts)
 	for _, d := range docs {
 		if err := d.applyRegistry(t, "DelReg", "AddReg", m, rep); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // DefaultLanguage is the LANGID used for [Strings.LCID] selection when none
@@ -64,6 +65,25 @@ type lazyState struct {
 	mu       sync.Mutex
 	state    atomic.Uint32 // idxOK | strOK
 	rebuilds int           // index rebuilds after edits (for tests)
+
+	// The substitution memo (see substitute): the results that had to be
+	// built, by input text, and the part of Limits.MaxSubstitution they
+	// used. Emptied when the strings table is rebuilt and by every edit.
+	subMu   sync.Mutex
+	subMemo map[string]substResult
+	subUsed int64
+	subErr  error       // the budget ran out
+	subFull atomic.Bool // subErr is set (read without the lock)
+}
+
+// resetSubst empties the substitution memo and restores the budget.
+func (lz *lazyState) resetSubst() {
+	lz.subMu.Lock()
+	if lz.subMemo != nil || lz.subUsed != 0 || lz.subErr != nil {
+		lz.subMemo, lz.subUsed, lz.subErr = nil, 0, nil
+		lz.subFull.Store(false)
+	}
+	lz.subMu.Unlock()
 }
 
 const (
@@ -77,9 +97,9 @@ type Line struct {
 	doc                 *Document
 	prev, next          *Line
 	phys                []physLine
-	kind                LineKind
 	name                string // section name (Header)
 	key                 string
+	kind                LineKind
 	hasKey, implicitKey bool
 	fields              []string
 	sec                 *Section // kept current by edits
@@ -95,6 +115,7 @@ type Section struct {
 	doc     *Document
 	name    string // as written in the first header, kept current by edits
 	nhdr    int    // number of headers, kept current by edits
+	nbody   int    // body lines, counted by reindex while it builds the tables
 	headers []*Line
 	body    []*Line
 
@@ -102,6 +123,44 @@ type Section struct {
 	// while appendGen equals doc.hdrGen.
 	appendAt  *Line
 	appendGen uint64
+}
+
+// foldLookup looks key up in m, whose keys are folded, without
+// allocating for short ASCII keys.
+func foldLookup[V any](m map[string]V, key string) (V, bool) {
+	return lookupLower(m, key, fold)
+}
+
+// lookupLower looks key up in m by its ASCII lower-case form, built on the
+// stack, or, for a key that is long or not ASCII, by slow(key).
+func lookupLower[V any](m map[string]V, key string, slow func(string) string) (V, bool) {
+	var buf [64]byte
+	if b, ok := appendLowerASCII(buf[:0], key); ok {
+		v, ok := m[string(b)]
+		return v, ok
+	}
+	v, ok := m[slow(key)]
+	return v, ok
+}
+
+// appendLowerASCII appends s in lower case to b and reports whether s is
+// ASCII; it stops early (ok false) at the first other byte, or when b
+// would outgrow its capacity.
+func appendLowerASCII(b []byte, s string) ([]byte, bool) {
+	if len(b)+len(s) > cap(b) {
+		return b, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return b, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b, true
 }
 
 func fold(s string) string {
@@ -121,13 +180,22 @@ func fold(s string) string {
 // out each line's section and builds every table, failing like SetupAPI
 // on an entry before the first section header and on too many sections.
 func (d *Document) reindex() error {
-	d.byName = make(map[string]*Section)
+	nh := 0
+	for _, l := range d.lines {
+		if l.kind == Header {
+			nh++
+		}
+	}
+	nh = min(nh, d.lim.MaxSections+1) // sized once: no growth to pay for
+	d.byName = make(map[string]*Section, nh)
 	d.lazy = &lazyState{}
 	d.size = int64(len(d.head) + len(d.tail))
-	d.sections = d.sections[:0]
+	d.sections = make([]*Section, 0, nh)
+	slab := make([]Section, 0, nh) // every section in one allocation
 	var prev *Line
 	var cur *Section
 	num := 1
+	nbody := 0
 	for i, l := range d.lines {
 		l.prev, l.next, l.idx, l.num = prev, nil, i, num
 		if prev != nil {
@@ -146,12 +214,12 @@ func (d *Document) reindex() error {
 					return &FormatError{Offset: l.off, Line: l.num, Struct: "section header",
 						Err: fmt.Errorf("%w: more than %d sections", ErrLimit, d.lim.MaxSections)}
 				}
-				s = &Section{doc: d, name: l.name}
+				slab = append(slab, Section{doc: d, name: l.name})
+				s = &slab[len(slab)-1]
 				d.byName[k] = s
 				d.sections = append(d.sections, s)
 			}
 			s.nhdr++
-			s.headers = append(s.headers, l)
 			cur = s
 			l.sec = s
 			continue
@@ -163,7 +231,28 @@ func (d *Document) reindex() error {
 			}
 			continue
 		}
-		cur.body = append(cur.body, l)
+		cur.nbody++
+		nbody++
+	}
+	// Each section's headers and body, carved from two slabs of the
+	// exact size, then filled in file order.
+	hdrs := make([]*Line, 0, len(d.lines)-nbody)
+	body := make([]*Line, 0, nbody)
+	for _, s := range d.sections {
+		s.headers = hdrs[len(hdrs) : len(hdrs) : len(hdrs)+s.nhdr]
+		hdrs = hdrs[:len(hdrs)+s.nhdr]
+		s.body = body[len(body) : len(body) : len(body)+s.nbody]
+		body = body[:len(body)+s.nbody]
+		s.nbody = 0
+	}
+	for _, l := range d.lines {
+		switch s := l.sec; {
+		case s == nil:
+		case l.kind == Header:
+			s.headers = append(s.headers, l)
+		default:
+			s.body = append(s.body, l)
+		}
 	}
 	d.last = prev
 	d.nlines = len(d.lines)
@@ -257,6 +346,7 @@ func (d *Document) stringsTable() map[string]string {
 func (d *Document) stale(bits uint32) {
 	d.lazy.state.And(^bits)
 	d.modified = true
+	d.lazy.resetSubst()
 }
 
 // Encoding reports how the document is stored.
@@ -284,7 +374,10 @@ func (d *Document) LastLine() *Line { return d.last }
 
 // Section returns the section with the given name (case-insensitive), or
 // nil when there is none.
-func (d *Document) Section(name string) *Section { return d.byName[fold(name)] }
+func (d *Document) Section(name string) *Section {
+	s, _ := foldLookup(d.byName, name)
+	return s
+}
 
 // Sections returns every section in order of first appearance.
 func (d *Document) Sections() []*Section {
@@ -455,11 +548,14 @@ func (l *Line) Field(i int) string {
 	return l.subst(l.fields[i])
 }
 
+// subst substitutes s, a key or field of l. Once the document's
+// substitution budget has run out, text that would need building comes
+// back unsubstituted (see Document.SubstitutionErr).
 func (l *Line) subst(s string) string {
 	if l.doc == nil || strings.IndexByte(s, '%') < 0 {
 		return s
 	}
-	r, _ := l.doc.substitute(s)
+	r, _, _ := l.doc.substitute(s)
 	return r
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 )
 
 // DocumentSummary is a plain rendition of a document for tools and golden
@@ -38,6 +37,52 @@ type EntrySummary struct {
 
 // Summary renders the document as a DocumentSummary.
 func (d *Document) Summary() DocumentSummary {
+	s := d.summaryHead()
+	d.index()
+	// One allocation each for the entries, fields and keys of all
+	// sections.
+	nent, nfld, nkey := 0, 0, 0
+	for _, sec := range d.sections {
+		for _, l := range sec.body {
+			if l.kind == Entry {
+				nent++
+				nfld += len(l.fields)
+				if l.hasKey && !l.implicitKey {
+					nkey++
+				}
+			}
+		}
+	}
+	if len(d.sections) > 0 {
+		s.Sections = make([]SectionSummary, 0, len(d.sections))
+	}
+	entries := make([]EntrySummary, 0, nent)
+	fields := make([]string, 0, nfld)
+	keys := make([]string, 0, nkey)
+	for _, sec := range d.sections {
+		e0 := len(entries)
+		for _, l := range sec.body {
+			if l.kind != Entry {
+				continue
+			}
+			f0 := len(fields)
+			for i := range l.fields {
+				fields = append(fields, l.Field(i))
+			}
+			e := EntrySummary{Line: l.num, Fields: fields[f0:len(fields):len(fields)]}
+			if l.hasKey && !l.implicitKey {
+				keys = append(keys, l.Key())
+				e.Key = &keys[len(keys)-1]
+			}
+			entries = append(entries, e)
+		}
+		s.Sections = append(s.Sections, SectionSummary{Name: sec.name, Entries: entries[e0:len(entries):len(entries)]})
+	}
+	return s
+}
+
+// summaryHead is the summary without its sections.
+func (d *Document) summaryHead() DocumentSummary {
 	s := DocumentSummary{
 		Encoding:     d.enc.String(),
 		BOM:          d.enc.BOM,
@@ -48,22 +93,6 @@ func (d *Document) Summary() DocumentSummary {
 	}
 	if ss := d.StringsSection(); ss != nil {
 		s.Strings = ss.name
-	}
-	d.index()
-	for _, sec := range d.sections {
-		ss := SectionSummary{Name: sec.name, Entries: []EntrySummary{}}
-		for _, l := range sec.body {
-			if l.kind != Entry {
-				continue
-			}
-			e := EntrySummary{Line: l.num, Fields: l.Fields()}
-			if l.hasKey && !l.implicitKey {
-				k := l.Key()
-				e.Key = &k
-			}
-			ss.Entries = append(ss.Entries, e)
-		}
-		s.Sections = append(s.Sections, ss)
 	}
 	return s
 }
@@ -90,28 +119,49 @@ func (d *Document) lineEndingName() string {
 
 // Dump writes a text rendition of Summary: a header, then each section
 // with its entries as `line: key = "field", "field"` (fields quoted with
-// Go syntax so that spaces and empty fields show).
+// Go syntax so that spaces and empty fields show). It returns the
+// writer's error, or SubstitutionErr's.
 func (d *Document) Dump(w io.Writer) error {
-	s := d.Summary()
+	s := d.summaryHead()
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "# encoding %s, line endings %s, final newline %v, ctrl-z %v, language %s", s.Encoding, s.LineEndings, s.FinalNewline, s.CtrlZ, s.Language)
 	if s.Strings != "" {
 		fmt.Fprintf(bw, ", strings [%s]", s.Strings)
 	}
 	bw.WriteString("\n")
-	for _, sec := range s.Sections {
-		fmt.Fprintf(bw, "[%s]\n", sec.Name)
-		for _, e := range sec.Entries {
-			q := make([]string, len(e.Fields))
-			for i, f := range e.Fields {
-				q[i] = strconv.Quote(f)
+	d.index()
+	var buf []byte
+	for _, sec := range d.sections {
+		buf = append(append(append(buf[:0], '['), sec.name...), "]\n"...)
+		bw.Write(buf)
+		for _, l := range sec.body {
+			if l.kind != Entry {
+				continue
 			}
-			if e.Key != nil {
-				fmt.Fprintf(bw, "%d: %s = %s\n", e.Line, strconv.Quote(*e.Key), strings.Join(q, ", "))
-			} else {
-				fmt.Fprintf(bw, "%d: %s\n", e.Line, strings.Join(q, ", "))
+			buf = strconv.AppendInt(buf[:0], int64(l.num), 10)
+			buf = append(buf, ": "...)
+			if l.hasKey && !l.implicitKey {
+				buf = strconv.AppendQuote(buf, l.Key())
+				buf = append(buf, " = "...)
+			}
+			for i := range l.fields {
+				if i > 0 {
+					buf = append(buf, ", "...)
+				}
+				buf = strconv.AppendQuote(buf, l.Field(i))
+				if len(buf) >= 4096 { // a long entry goes out in pieces
+					bw.Write(buf)
+					buf = buf[:0]
+				}
+			}
+			buf = append(buf, '\n')
+			if _, err := bw.Write(buf); err != nil {
+				return err
 			}
 		}
 	}
-	return bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return d.SubstitutionErr()
 }

@@ -11,12 +11,20 @@ import (
 // arch: base.NT<arch> if it exists, else base.NT, else base; ok is false
 // when none exists.
 func (d *Document) InstallSectionName(base string, arch Arch) (string, bool) {
-	for _, n := range []string{base + ".NT" + string(arch), base + ".NT", base} {
-		if s := d.Section(n); s != nil {
-			return s.name, true
-		}
+	if s := d.installSection(base, arch); s != nil {
+		return s.name, true
 	}
 	return "", false
+}
+
+func (d *Document) installSection(base string, arch Arch) *Section {
+	if s := d.sectionOf(base, ".NT", string(arch)); s != nil {
+		return s
+	}
+	if s := d.sectionOf(base, ".NT"); s != nil {
+		return s
+	}
+	return d.Section(base)
 }
 
 // ServiceType is the ServiceType of a service-install section.
@@ -127,16 +135,38 @@ func (s Service) BinaryName() string {
 	return path.Base(b)
 }
 
+// isKey reports whether l is an entry whose substituted key is key, as
+// Section.Find and FindAll compare.
+func isKey(l *Line, key string) bool {
+	return l.kind == Entry && l.hasKey && strings.EqualFold(l.Key(), key)
+}
+
 // listValues returns the comma-separated values of every entry with the
 // given key in the section (directives may repeat and take lists).
 func listValues(s *Section, key string) []string {
-	var out []string
-	for _, l := range s.FindAll(key) {
-		for _, f := range l.Fields() {
-			if f = strings.TrimSpace(f); f != "" {
+	body := s.lines()
+	n := 0
+	for _, l := range body {
+		if isKey(l, key) {
+			n += len(l.fields)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for _, l := range body {
+		if !isKey(l, key) {
+			continue
+		}
+		for i := range l.fields {
+			if f := strings.TrimSpace(l.Field(i)); f != "" {
 				out = append(out, f)
 			}
 		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
@@ -151,6 +181,90 @@ func intValue(s *Section, key string) (uint32, bool) {
 	return uint32(v), ok
 }
 
+// reader holds what one reader call (Driver, Install, Services,
+// CopyFileList) shares: its warnings, the service-install sections it
+// has read, key indexes of the sections it searches, and the file-list
+// sections it has resolved.
+type reader struct {
+	d    *Document
+	arch Arch
+	w    warnings
+	f    finder
+	svc  map[*Section]*serviceSection
+
+	// Files: the CopyFiles values seen (sections, folded @files and
+	// missing sections), those still to resolve, how many files they
+	// hold, and the source and destination sections (set by planFiles).
+	secSeen     map[*Section]bool
+	fileSeen    map[string]bool
+	missingSeen map[string]bool
+	plan        []fileItem
+	nfiles      int
+	located     bool
+	srcFiles    []*Section // [SourceDisksFiles.<arch>], [SourceDisksFiles]
+	srcDisks    []*Section // [SourceDisksNames.<arch>], [SourceDisksNames]
+	destDirs    *Section
+}
+
+func (d *Document) newReader(arch Arch) *reader {
+	return &reader{d: d, arch: arch, w: warnings{max: d.lim.MaxWarnings}}
+}
+
+// archSections returns [base.<arch>] if present, then [base] if present.
+func (d *Document) archSections(base string, arch Arch) []*Section {
+	var out []*Section
+	if arch != "" {
+		if s := d.sectionOf(base, ".", string(arch)); s != nil {
+			out = append(out, s)
+		}
+	}
+	if s := d.Section(base); s != nil {
+		out = append(out, s)
+	}
+	return out
+}
+
+// serviceSection is what a service-install section says.
+type serviceSection struct {
+	displayName, description, binary, group, startName string
+	serviceType                                        ServiceType
+	startType                                          StartType
+	errorControl                                       ErrorControl
+	dependencies, addReg, delReg                       []string
+}
+
+// serviceSection reads a service-install section, once per reader call
+// however many AddService lines name it.
+func (r *reader) serviceSection(is *Section) *serviceSection {
+	if ss, ok := r.svc[is]; ok {
+		return ss
+	}
+	ss := &serviceSection{}
+	ss.displayName, _ = is.Value("DisplayName")
+	ss.description, _ = is.Value("Description")
+	v, _ := intValue(is, "ServiceType")
+	ss.serviceType = ServiceType(v)
+	v, ok := intValue(is, "StartType")
+	ss.startType = StartType(v)
+	if !ok && r.w.room() {
+		r.w.list = append(r.w.list, Warning{Section: is.name, Code: "missing-start-type",
+			Msg: "service-install section has no numeric StartType"})
+	}
+	v, _ = intValue(is, "ErrorControl")
+	ss.errorControl = ErrorControl(v)
+	ss.binary, _ = is.Value("ServiceBinary")
+	ss.group, _ = is.Value("LoadOrderGroup")
+	ss.startName, _ = is.Value("StartName")
+	ss.dependencies = listValues(is, "Dependencies")
+	ss.addReg = listValues(is, "AddReg")
+	ss.delReg = listValues(is, "DelReg")
+	if r.svc == nil {
+		r.svc = make(map[*Section]*serviceSection)
+	}
+	r.svc[is] = ss
+	return ss
+}
+
 // Services reads the AddService directives of a section (typically
 // "<DDInstall>.Services") and their service-install sections.
 func (d *Document) Services(section string) ([]Service, []Warning) {
@@ -158,53 +272,61 @@ func (d *Document) Services(section string) ([]Service, []Warning) {
 	if s == nil {
 		return nil, nil
 	}
-	var out []Service
-	var warns []Warning
-	for _, l := range s.FindAll("AddService") {
-		f := l.Fields()
-		if len(f) == 0 || f[0] == "" {
+	r := d.newReader("")
+	out := r.services(s)
+	return out, r.w.result()
+}
+
+func (r *reader) services(s *Section) []Service {
+	body := s.lines()
+	n := 0
+	for _, l := range body {
+		if isKey(l, "AddService") {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Service, 0, n)
+	for _, l := range body {
+		if !isKey(l, "AddService") || len(l.fields) == 0 {
 			continue
 		}
-		sv := Service{Name: f[0], Line: l}
-		if len(f) > 1 {
-			v, _ := parseCInt(f[1])
+		sv := Service{Name: l.Field(0), Line: l}
+		if sv.Name == "" {
+			continue
+		}
+		if len(l.fields) > 1 {
+			v, _ := parseCInt(l.Field(1))
 			sv.Flags = uint32(v)
 		}
-		if len(f) > 2 {
-			sv.InstallSection = f[2]
+		if len(l.fields) > 2 {
+			sv.InstallSection = l.Field(2)
 		}
-		if len(f) > 3 {
-			sv.EventLogSection = f[3]
+		if len(l.fields) > 3 {
+			sv.EventLogSection = l.Field(3)
 		}
 		if sv.InstallSection != "" {
-			is := d.Section(sv.InstallSection)
-			if is == nil {
-				warns = append(warns, Warning{Section: s.name, Line: l.Number(), Code: "missing-service-section",
-					Msg: fmt.Sprintf("service-install section [%s] of service %s does not exist", sv.InstallSection, sv.Name)})
-			} else {
-				sv.DisplayName, _ = is.Value("DisplayName")
-				sv.Description, _ = is.Value("Description")
-				v, _ := intValue(is, "ServiceType")
-				sv.ServiceType = ServiceType(v)
-				v, ok := intValue(is, "StartType")
-				sv.StartType = StartType(v)
-				if !ok {
-					warns = append(warns, Warning{Section: is.name, Code: "missing-start-type",
-						Msg: "service-install section has no numeric StartType"})
+			if is := r.d.Section(sv.InstallSection); is == nil {
+				if r.w.room() {
+					r.w.list = append(r.w.list, Warning{Section: s.name, Line: l.Number(), Code: "missing-service-section",
+						Msg: fmt.Sprintf("service-install section [%s] of service %s does not exist", sv.InstallSection, sv.Name)})
 				}
-				v, _ = intValue(is, "ErrorControl")
-				sv.ErrorControl = ErrorControl(v)
-				sv.ServiceBinary, _ = is.Value("ServiceBinary")
-				sv.LoadOrderGroup, _ = is.Value("LoadOrderGroup")
-				sv.StartName, _ = is.Value("StartName")
-				sv.Dependencies = listValues(is, "Dependencies")
-				sv.AddReg = listValues(is, "AddReg")
-				sv.DelReg = listValues(is, "DelReg")
+			} else {
+				ss := r.serviceSection(is)
+				sv.DisplayName, sv.Description = ss.displayName, ss.description
+				sv.ServiceType, sv.StartType, sv.ErrorControl = ss.serviceType, ss.startType, ss.errorControl
+				sv.ServiceBinary, sv.LoadOrderGroup, sv.StartName = ss.binary, ss.group, ss.startName
+				sv.Dependencies, sv.AddReg, sv.DelReg = ss.dependencies, ss.addReg, ss.delReg
 			}
 		}
 		out = append(out, sv)
 	}
-	return out, warns
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // Install is a resolved DDInstall section and its companions.
@@ -226,43 +348,59 @@ type Install struct {
 // Install resolves the DDInstall section base for arch (see
 // InstallSectionName) and reads its directives and companion sections.
 func (d *Document) Install(base string, arch Arch) (*Install, []Warning, error) {
-	name, ok := d.InstallSectionName(base, arch)
-	if !ok {
-		return nil, nil, fmt.Errorf("%w: no DDInstall section for %q on %s", ErrNotFound, base, arch)
+	r := d.newReader(arch)
+	in := r.install(base)
+	if in == nil {
+		return nil, nil, errNoInstall(base, arch)
 	}
-	s := d.Section(name)
+	if err := d.SubstitutionErr(); err != nil {
+		return nil, nil, err
+	}
+	return in, r.w.result(), nil
+}
+
+func errNoInstall(base string, arch Arch) error {
+	return fmt.Errorf("%w: no DDInstall section for %q on %s", ErrNotFound, base, arch)
+}
+
+// install is Install, nil when there is no DDInstall section.
+func (r *reader) install(base string) *Install {
+	s := r.d.installSection(base, r.arch)
+	if s == nil {
+		return nil
+	}
+	name := s.name
 	in := &Install{Base: base, Name: name, FeatureScore: 0xFF}
 	in.CopyFiles = listValues(s, "CopyFiles")
 	in.AddReg = listValues(s, "AddReg")
 	in.DelReg = listValues(s, "DelReg")
 	in.Include = listValues(s, "Include")
 	in.Needs = listValues(s, "Needs")
-	var warns []Warning
 	if l := s.Find("FeatureScore"); l != nil {
 		v, ok := parseCInt(l.Field(0))
 		if ok && v >= 0 && v <= 0xFF {
 			in.FeatureScore = uint8(v)
-		} else {
-			warns = append(warns, Warning{Section: name, Line: l.Number(), Code: "bad-feature-score",
+		} else if r.w.room() {
+			r.w.list = append(r.w.list, Warning{Section: name, Line: l.Number(), Code: "bad-feature-score",
 				Msg: fmt.Sprintf("FeatureScore %q is not a byte", l.Field(0))})
 		}
 	}
 	if l := s.Find("DriverVer"); l != nil {
 		dv, err := ParseDriverVer(l.Fields()...)
 		if err != nil {
-			warns = append(warns, Warning{Section: name, Line: l.Number(), Code: "bad-driverver", Msg: err.Error()})
+			r.w.add(Warning{Section: name, Line: l.Number(), Code: "bad-driverver", Msg: err.Error()})
 		} else {
 			in.DriverVer = &dv
 		}
 	}
-	svc, w := d.Services(name + ".Services")
-	in.Services = svc
-	warns = append(warns, w...)
-	if hw := d.Section(name + ".HW"); hw != nil {
+	if ss := r.d.sectionOf(name, ".Services"); ss != nil {
+		in.Services = r.services(ss)
+	}
+	if hw := r.d.sectionOf(name, ".HW"); hw != nil {
 		in.HWAddReg = listValues(hw, "AddReg")
 		in.HWDelReg = listValues(hw, "DelReg")
 	}
-	return in, warns, nil
+	return in
 }
 
 // SourceDisk is an entry of [SourceDisksNames(.arch)]:
@@ -301,35 +439,12 @@ func (f DriverFile) SourcePath() string {
 	return strings.Join(parts, "/")
 }
 
-// sectionFor returns [base.<arch>] if present, else [base].
-func (d *Document) sectionFor(base string, arch Arch) []*Section {
-	var out []*Section
-	if arch != "" {
-		if s := d.Section(base + "." + string(arch)); s != nil {
-			out = append(out, s)
-		}
-	}
-	if s := d.Section(base); s != nil {
-		out = append(out, s)
-	}
-	return out
-}
-
 // sourceDisk finds disk id in [SourceDisksNames.<arch>] then
 // [SourceDisksNames].
-func (d *Document) sourceDisk(id string, arch Arch) (SourceDisk, bool) {
-	for _, s := range d.sectionFor("SourceDisksNames", arch) {
-		if l := s.Find(id); l != nil && !l.implicitKey {
-			f := l.Fields()
-			sd := SourceDisk{ID: id}
-			get := func(i int) string {
-				if i < len(f) {
-					return f[i]
-				}
-				return ""
-			}
-			sd.Description, sd.TagFile, sd.Path = get(0), get(1), get(3)
-			return sd, true
+func (r *reader) sourceDisk(id string) (SourceDisk, bool) {
+	for _, s := range r.srcDisks {
+		if l := r.f.find(s, id); l != nil && !l.implicitKey {
+			return SourceDisk{ID: id, Description: l.Field(0), TagFile: l.Field(1), Path: l.Field(3)}, true
 		}
 	}
 	return SourceDisk{}, false
@@ -337,16 +452,16 @@ func (d *Document) sourceDisk(id string, arch Arch) (SourceDisk, bool) {
 
 // destination returns the DestinationDirs entry for a file-list section,
 // falling back to DefaultDestDir.
-func (d *Document) destination(section string) (int, string, bool) {
-	s := d.Section("DestinationDirs")
+func (r *reader) destination(section string) (int, string, bool) {
+	s := r.destDirs
 	if s == nil {
 		return 0, "", false
 	}
-	for _, k := range []string{section, "DefaultDestDir"} {
+	for _, k := range [...]string{section, "DefaultDestDir"} {
 		if k == "" {
 			continue
 		}
-		if l := s.Find(k); l != nil && !l.implicitKey {
+		if l := r.f.find(s, k); l != nil && !l.implicitKey {
 			v, ok := parseCInt(l.Field(0))
 			if ok {
 				return int(v), l.Field(1), true
@@ -358,67 +473,158 @@ func (d *Document) destination(section string) (int, string, bool) {
 
 // CopyFileList resolves CopyFiles values (file-list sections and @file
 // names) into the files a driver package needs on arch, with their
-// destinations and source locations.
+// destinations and source locations. A section or @file named more than
+// once is resolved once.
 func (d *Document) CopyFileList(copyFiles []string, arch Arch) ([]DriverFile, []Warning) {
-	var out []DriverFile
-	var warns []Warning
-	add := func(f DriverFile, sec string, line int) {
-		for _, s := range d.sectionFor("SourceDisksFiles", arch) {
-			if l := s.Find(f.Source); l != nil {
-				f.Listed = true
-				id := l.Field(0)
-				if l.implicitKey {
-					id = ""
-				}
-				f.SourceSubdir = l.Field(1)
-				if disk, ok := d.sourceDisk(id, arch); ok {
-					f.Disk = disk
-				} else {
-					f.Disk.ID = id
-					warns = append(warns, Warning{Section: s.name, Line: l.Number(), Code: "missing-source-disk",
-						Msg: fmt.Sprintf("source disk %q of %s is not in [SourceDisksNames]", id, f.Source)})
-				}
-				break
-			}
-		}
-		if !f.Listed {
-			warns = append(warns, Warning{Section: sec, Line: line, Code: "unlisted-file",
-				Msg: fmt.Sprintf("%s is not listed in [SourceDisksFiles]", f.Source)})
-		}
-		out = append(out, f)
+	r := d.newReader(arch)
+	r.plan = make([]fileItem, 0, len(copyFiles))
+	r.planFiles(copyFiles)
+	return r.resolveFiles(false), r.w.result()
+}
+
+// fileItem is a CopyFiles value to resolve: a file-list section, or an
+// @file name when s is nil.
+type fileItem struct {
+	s    *Section
+	name string
+}
+
+// planFiles queues the CopyFiles values not seen before in this reader
+// call, warning about missing sections, and counts the files they hold.
+func (r *reader) planFiles(copyFiles []string) {
+	if !r.located && len(copyFiles) > 0 {
+		r.located = true
+		r.srcFiles = r.d.archSections("SourceDisksFiles", r.arch)
+		r.srcDisks = r.d.archSections("SourceDisksNames", r.arch)
+		r.destDirs = r.d.Section("DestinationDirs")
 	}
 	for _, cf := range copyFiles {
 		if strings.HasPrefix(cf, "@") {
 			name := strings.TrimSpace(cf[1:])
-			f := DriverFile{Name: name, Source: name}
-			f.DirID, f.Subdir, f.HasDest = d.destination("")
+			if seen(&r.fileSeen, name) {
+				continue
+			}
+			r.plan = append(r.plan, fileItem{name: name})
+			r.nfiles++
+			continue
+		}
+		s := r.d.Section(cf)
+		if s == nil {
+			if !seen(&r.missingSeen, cf) && r.w.room() {
+				r.w.list = append(r.w.list, Warning{Section: cf, Code: "missing-copyfiles-section",
+					Msg: fmt.Sprintf("CopyFiles section [%s] does not exist", cf)})
+			}
+			continue
+		}
+		if r.secSeen[s] {
+			continue
+		}
+		if r.secSeen == nil {
+			r.secSeen = make(map[*Section]bool)
+		}
+		r.secSeen[s] = true
+		r.plan = append(r.plan, fileItem{s: s})
+		for _, l := range s.lines() {
+			if l.kind == Entry && len(l.fields) > 0 {
+				r.nfiles++
+			}
+		}
+	}
+}
+
+// seen reports whether name (case-insensitive) is in *set, and adds it.
+func seen(set *map[string]bool, name string) bool {
+	if _, ok := lookupFoldKey(*set, name); ok {
+		return true
+	}
+	if *set == nil {
+		*set = make(map[string]bool)
+	}
+	(*set)[foldKey(name)] = true
+	return false
+}
+
+// resolveFiles resolves the queued CopyFiles values, in order, into
+// files; distinct keeps only the first file of each section and name.
+func (r *reader) resolveFiles(distinct bool) []DriverFile {
+	if r.nfiles == 0 {
+		return nil
+	}
+	out := make([]DriverFile, 0, r.nfiles)
+	type fileKey struct{ sec, name string }
+	var seen map[fileKey]bool
+	if distinct {
+		seen = make(map[fileKey]bool)
+	}
+	add := func(f DriverFile, sec string, line int) {
+		if distinct {
+			k := fileKey{f.Section, foldKey(f.Name)}
+			if seen[k] {
+				return
+			}
+			seen[k] = true
+		}
+		for _, s := range r.srcFiles {
+			l := r.f.find(s, f.Source)
+			if l == nil {
+				continue
+			}
+			f.Listed = true
+			id := l.Field(0)
+			if l.implicitKey {
+				id = ""
+			}
+			f.SourceSubdir = l.Field(1)
+			if disk, ok := r.sourceDisk(id); ok {
+				f.Disk = disk
+			} else {
+				f.Disk.ID = id
+				if r.w.room() {
+					r.w.list = append(r.w.list, Warning{Section: s.name, Line: l.Number(), Code: "missing-source-disk",
+						Msg: fmt.Sprintf("source disk %q of %s is not in [SourceDisksNames]", id, f.Source)})
+				}
+			}
+			break
+		}
+		if !f.Listed && r.w.room() {
+			r.w.list = append(r.w.list, Warning{Section: sec, Line: line, Code: "unlisted-file",
+				Msg: fmt.Sprintf("%s is not listed in [SourceDisksFiles]", f.Source)})
+		}
+		out = append(out, f)
+	}
+	for _, it := range r.plan {
+		if it.s == nil {
+			f := DriverFile{Name: it.name, Source: it.name}
+			f.DirID, f.Subdir, f.HasDest = r.destination("")
 			add(f, "", 0)
 			continue
 		}
-		s := d.Section(cf)
-		if s == nil {
-			warns = append(warns, Warning{Section: cf, Code: "missing-copyfiles-section",
-				Msg: fmt.Sprintf("CopyFiles section [%s] does not exist", cf)})
-			continue
-		}
-		dir, sub, ok := d.destination(s.name)
-		for _, l := range s.Entries() {
-			fl := l.Fields()
-			if len(fl) == 0 || fl[0] == "" {
+		s := it.s
+		dir, sub, ok := r.destination(s.name)
+		for _, l := range s.lines() {
+			if l.kind != Entry || len(l.fields) == 0 {
 				continue
 			}
-			f := DriverFile{Name: fl[0], Source: fl[0], Section: s.name, DirID: dir, Subdir: sub, HasDest: ok}
-			if len(fl) > 1 && fl[1] != "" {
-				f.Source = fl[1]
+			name := l.Field(0)
+			if name == "" {
+				continue
 			}
-			if len(fl) > 3 {
-				v, _ := parseCInt(fl[3])
+			f := DriverFile{Name: name, Source: name, Section: s.name, DirID: dir, Subdir: sub, HasDest: ok}
+			if src := l.Field(1); src != "" {
+				f.Source = src
+			}
+			if len(l.fields) > 3 {
+				v, _ := parseCInt(l.Field(3))
 				f.Flags = uint32(v)
 			}
 			add(f, s.name, l.Number())
 		}
 	}
-	return out, warns
+	r.plan, r.nfiles = nil, 0
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // ManufacturerChoice is the models section chosen for one manufacturer.
@@ -450,25 +656,43 @@ type Driver struct {
 // HardwareIDs returns every hardware and compatible ID the driver's models
 // lines list, in order, without duplicates (case-insensitive).
 func (dr *Driver) HardwareIDs() []string {
-	var out []string
-	seen := map[string]bool{}
+	n := 0
 	for _, dv := range dr.Devices {
-		for _, id := range dv.IDs() {
-			k := strings.ToLower(id)
-			if !seen[k] {
-				seen[k] = true
+		n += 1 + len(dv.CompatibleIDs)
+	}
+	var out []string
+	seen := make(map[string]bool, min(n, 1024))
+	for _, dv := range dr.Devices {
+		dv.eachID(func(id string) {
+			if _, dup := foldLookup(seen, id); !dup {
+				seen[fold(id)] = true
+				if out == nil {
+					out = make([]string, 0, n)
+				}
 				out = append(out, id)
 			}
-		}
+		})
 	}
 	return out
+}
+
+// eachID calls fn with the hardware ID and then each compatible ID, as IDs
+// returns them.
+func (m Model) eachID(fn func(string)) {
+	if m.HardwareID != "" {
+		fn(m.HardwareID)
+	}
+	for _, c := range m.CompatibleIDs {
+		fn(c)
+	}
 }
 
 // Driver works out what the INF installs on o: the models sections chosen
 // for each manufacturer, their devices with resolved DDInstall sections,
 // the services and the files. Problems that Windows would trip over are
 // reported as warnings; an INF without [Version] or with a wrong signature
-// is an error.
+// is an error, and so is one listing more than Limits.MaxDevices devices
+// (ErrLimit).
 func (d *Document) Driver(o OS) (*Driver, error) {
 	if err := d.CheckSignature(); err != nil {
 		return nil, err
@@ -477,65 +701,98 @@ func (d *Document) Driver(o OS) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
+	r := d.newReader(o.Arch)
 	dr := &Driver{OS: o, Version: v, Catalog: v.Catalog(o.Arch)}
 	if v.DriverVerErr != nil {
-		dr.Warnings = append(dr.Warnings, Warning{Section: "Version", Code: "bad-driverver", Msg: v.DriverVerErr.Error()})
+		r.w.add(Warning{Section: "Version", Code: "bad-driverver", Msg: v.DriverVerErr.Error()})
 	} else if !v.HasDriverVer {
-		dr.Warnings = append(dr.Warnings, Warning{Section: "Version", Code: "missing-driverver", Msg: "no DriverVer (Windows assumes 00/00/0000)"})
+		r.w.add(Warning{Section: "Version", Code: "missing-driverver", Msg: "no DriverVer (Windows assumes 00/00/0000)"})
 	}
-	installs := map[string]*Install{}
-	seenSvc := map[string]bool{}
-	seenFile := map[string]bool{}
-	for _, m := range d.Manufacturers() {
-		for _, bad := range m.Invalid {
-			dr.Warnings = append(dr.Warnings, Warning{Section: "Manufacturer", Line: m.Line.Number(), Code: "bad-decoration",
-				Msg: fmt.Sprintf("TargetOSVersion %q is not valid (unstamped INX?)", bad)})
-		}
+
+	// The models sections chosen, each read once however many
+	// manufacturers select it, and the device count.
+	mfs := d.Manufacturers()
+	if len(mfs) > 0 {
+		dr.Manufacturers = make([]ManufacturerChoice, len(mfs))
+	}
+	read := map[*Section][]Model{}
+	total := 0
+	for i, m := range mfs {
 		ch := ManufacturerChoice{Manufacturer: m}
 		if sec, _, ok := m.Select(o); ok {
 			ch.Section = sec
-			if d.Section(sec) == nil {
-				dr.Warnings = append(dr.Warnings, Warning{Section: "Manufacturer", Line: m.Line.Number(), Code: "missing-models-section",
-					Msg: fmt.Sprintf("models section [%s] does not exist", sec)})
+			if s := d.Section(sec); s != nil {
+				ms, done := read[s]
+				if !done {
+					ms = s.models()
+					read[s] = ms
+				}
+				ch.Models = ms
 			}
-			ch.Models = d.Models(sec)
 		}
-		dr.Manufacturers = append(dr.Manufacturers, ch)
-		for _, md := range ch.Models {
-			dv := Device{Model: md, Manufacturer: m.Name}
-			k := strings.ToLower(md.Install)
-			in, seen := installs[k]
-			if !seen {
-				var w []Warning
-				in, w, err = d.Install(md.Install, o.Arch)
-				if err != nil {
-					dr.Warnings = append(dr.Warnings, Warning{Section: ch.Section, Line: md.Line.Number(), Code: "missing-install-section", Msg: err.Error()})
-					in = nil
-				}
-				dr.Warnings = append(dr.Warnings, w...)
-				installs[k] = in
-				if in != nil {
-					for _, s := range in.Services {
-						if !seenSvc[strings.ToLower(s.Name)] {
-							seenSvc[strings.ToLower(s.Name)] = true
-							dr.Services = append(dr.Services, s)
-						}
-					}
-					files, fw := d.CopyFileList(in.CopyFiles, o.Arch)
-					dr.Warnings = append(dr.Warnings, fw...)
-					for _, f := range files {
-						fk := strings.ToLower(f.Section + "\x00" + f.Name)
-						if !seenFile[fk] {
-							seenFile[fk] = true
-							dr.Files = append(dr.Files, f)
-						}
-					}
-				}
+		if total += len(ch.Models); total > d.lim.MaxDevices {
+			return nil, fmt.Errorf("%w: more than %d devices (models lines, counted for each manufacturer entry that selects them)", ErrLimit, d.lim.MaxDevices)
+		}
+		dr.Manufacturers[i] = ch
+	}
+	if total > 0 {
+		dr.Devices = make([]Device, 0, total)
+	}
+
+	installs := map[string]*Install{}
+	var order []*Install
+	nsvc := 0
+	for i := range dr.Manufacturers {
+		ch := &dr.Manufacturers[i]
+		m := ch.Manufacturer
+		for _, bad := range m.Invalid {
+			if r.w.room() {
+				r.w.list = append(r.w.list, Warning{Section: "Manufacturer", Line: m.Line.Number(), Code: "bad-decoration",
+					Msg: fmt.Sprintf("TargetOSVersion %q is not valid (unstamped INX?)", bad)})
 			}
-			dv.Install = in
-			dr.Devices = append(dr.Devices, dv)
+		}
+		if ch.Section != "" && d.Section(ch.Section) == nil && r.w.room() {
+			r.w.list = append(r.w.list, Warning{Section: "Manufacturer", Line: m.Line.Number(), Code: "missing-models-section",
+				Msg: fmt.Sprintf("models section [%s] does not exist", ch.Section)})
+		}
+		for _, md := range ch.Models {
+			in, seen := foldLookup(installs, md.Install)
+			if !seen {
+				in = r.install(md.Install)
+				if in == nil {
+					if r.w.room() {
+						r.w.list = append(r.w.list, Warning{Section: ch.Section, Line: md.Line.Number(), Code: "missing-install-section",
+							Msg: errNoInstall(md.Install, o.Arch).Error()})
+					}
+				} else {
+					order = append(order, in)
+					nsvc += len(in.Services)
+				}
+				installs[fold(md.Install)] = in
+			}
+			dr.Devices = append(dr.Devices, Device{Model: md, Manufacturer: m.Name, Install: in})
 		}
 	}
-	dr.Warnings = slices.Clip(dr.Warnings)
+
+	// Services distinct by name and files distinct by section and name,
+	// in first-use order.
+	seenSvc := map[string]bool{}
+	for _, in := range order {
+		for _, s := range in.Services {
+			if _, dup := foldLookup(seenSvc, s.Name); !dup {
+				seenSvc[fold(s.Name)] = true
+				if dr.Services == nil {
+					dr.Services = make([]Service, 0, nsvc)
+				}
+				dr.Services = append(dr.Services, s)
+			}
+		}
+		r.planFiles(in.CopyFiles)
+	}
+	dr.Files = r.resolveFiles(true)
+	if err := d.SubstitutionErr(); err != nil {
+		return nil, err
+	}
+	dr.Warnings = slices.Clip(r.w.result())
 	return dr, nil
 }

@@ -70,50 +70,82 @@ type TargetOS struct {
 // "NTx86.6.1", "NT.6.0" or "NTamd64.10.0...16299". Numbers may be decimal
 // or 0x hexadecimal; empty fields are absent.
 func ParseTargetOS(s string) (TargetOS, error) {
-	t := TargetOS{Raw: s}
-	ls := strings.ToLower(strings.TrimSpace(s))
-	if !strings.HasPrefix(ls, "nt") {
+	t, bad, detail := parseTargetOS(s)
+	switch bad {
+	case tosNoNT:
 		return t, fmt.Errorf("%w: decoration %q does not start with NT", ErrValue, s)
-	}
-	rest := ls[2:]
-	arch := rest
-	if i := strings.IndexByte(rest, '.'); i >= 0 {
-		arch, rest = rest[:i], rest[i+1:]
-	} else {
-		rest = ""
-	}
-	if arch != "" {
-		switch Arch(arch) {
-		case X86, AMD64, ARM64, ARM, IA64:
-			t.Arch = Arch(arch)
-		default:
-			return t, fmt.Errorf("%w: decoration %q names unknown architecture %q", ErrValue, s, arch)
-		}
-	}
-	if rest == "" && !strings.Contains(ls, ".") {
-		return t, nil
-	}
-	parts := strings.Split(rest, ".")
-	if len(parts) > 5 {
+	case tosArch:
+		return t, fmt.Errorf("%w: decoration %q names unknown architecture %q", ErrValue, s, detail)
+	case tosFields:
 		return t, fmt.Errorf("%w: decoration %q has too many fields", ErrValue, s)
-	}
-	vals := []*uint32{&t.Major, &t.Minor, &t.ProductType, &t.SuiteMask, &t.Build}
-	has := []*bool{&t.HasMajor, &t.HasMinor, &t.HasProductType, &t.HasSuiteMask, &t.HasBuild}
-	for i, p := range parts {
-		if p == "" {
-			continue
-		}
-		base := 10
-		if strings.HasPrefix(p, "0x") {
-			base, p = 16, p[2:]
-		}
-		v, err := strconv.ParseUint(p, base, 32)
-		if err != nil {
-			return t, fmt.Errorf("%w: decoration %q: field %q is not a number", ErrValue, s, parts[i])
-		}
-		*vals[i], *has[i] = uint32(v), true
+	case tosNumber:
+		return t, fmt.Errorf("%w: decoration %q: field %q is not a number", ErrValue, s, detail)
 	}
 	return t, nil
+}
+
+// Why parseTargetOS refused a decoration.
+const (
+	tosOK     = iota
+	tosNoNT   // no "NT" prefix
+	tosArch   // unknown architecture (detail)
+	tosFields // more than five version fields
+	tosNumber // a field that is not a number (detail)
+)
+
+// parseTargetOS is ParseTargetOS without building an error, so that
+// readers meeting many invalid decorations do not allocate for them.
+func parseTargetOS(s string) (t TargetOS, bad int, detail string) {
+	t.Raw = s
+	ts := strings.TrimSpace(s)
+	if len(ts) < 2 || !strings.EqualFold(ts[:2], "nt") {
+		return t, tosNoNT, ""
+	}
+	rest := ts[2:]
+	arch, rest, dotted := strings.Cut(rest, ".")
+	if arch != "" {
+		switch {
+		case strings.EqualFold(arch, string(X86)):
+			t.Arch = X86
+		case strings.EqualFold(arch, string(AMD64)):
+			t.Arch = AMD64
+		case strings.EqualFold(arch, string(ARM64)):
+			t.Arch = ARM64
+		case strings.EqualFold(arch, string(ARM)):
+			t.Arch = ARM
+		case strings.EqualFold(arch, string(IA64)):
+			t.Arch = IA64
+		default:
+			return t, tosArch, strings.ToLower(arch)
+		}
+	}
+	if !dotted {
+		return t, tosOK, ""
+	}
+	if strings.Count(rest, ".") >= 5 {
+		return t, tosFields, ""
+	}
+	vals := [...]*uint32{&t.Major, &t.Minor, &t.ProductType, &t.SuiteMask, &t.Build}
+	has := [...]*bool{&t.HasMajor, &t.HasMinor, &t.HasProductType, &t.HasSuiteMask, &t.HasBuild}
+	for i := 0; ; i++ {
+		p, next, more := strings.Cut(rest, ".")
+		if p != "" {
+			digits, base := p, 10
+			if len(p) >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') {
+				digits, base = p[2:], 16
+			}
+			v, err := strconv.ParseUint(digits, base, 32)
+			if err != nil {
+				return t, tosNumber, strings.ToLower(p)
+			}
+			*vals[i], *has[i] = uint32(v), true
+		}
+		if !more {
+			break
+		}
+		rest = next
+	}
+	return t, tosOK, ""
 }
 
 // Applies reports whether the decoration allows its models section on o:
@@ -188,23 +220,50 @@ func (d *Document) Manufacturers() []Manufacturer {
 	if s == nil {
 		return nil
 	}
-	var out []Manufacturer
-	for _, l := range s.Entries() {
-		f := l.Fields()
-		if len(f) == 0 || f[0] == "" {
+	body := s.lines()
+	n, ndec := 0, 0
+	for _, l := range body {
+		if l.kind == Entry && len(l.fields) > 0 {
+			n++
+			ndec += len(l.fields) - 1
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Manufacturer, 0, n)
+	decs := make([]TargetOS, 0, ndec) // every decoration fits: no reallocation
+	var invalid []string
+	for _, l := range body {
+		if l.kind != Entry || len(l.fields) == 0 {
 			continue
 		}
-		m := Manufacturer{Name: l.Key(), Models: f[0], Line: l}
-		for _, dec := range f[1:] {
+		models := l.Field(0)
+		if models == "" {
+			continue
+		}
+		m := Manufacturer{Name: l.Key(), Models: models, Line: l}
+		d0, i0 := len(decs), len(invalid)
+		for i := 1; i < len(l.fields); i++ {
+			dec := l.Field(i)
 			if strings.TrimSpace(dec) == "" {
 				continue
 			}
-			t, err := ParseTargetOS(dec)
-			if err != nil {
-				m.Invalid = append(m.Invalid, dec)
+			t, bad, _ := parseTargetOS(dec)
+			if bad != tosOK {
+				if invalid == nil {
+					invalid = make([]string, 0, ndec)
+				}
+				invalid = append(invalid, dec)
 				continue
 			}
-			m.Decorations = append(m.Decorations, t)
+			decs = append(decs, t)
+		}
+		if len(decs) > d0 {
+			m.Decorations = decs[d0:len(decs):len(decs)]
+		}
+		if len(invalid) > i0 {
+			m.Invalid = invalid[i0:len(invalid):len(invalid)]
 		}
 		out = append(out, m)
 	}
@@ -261,20 +320,42 @@ func (d *Document) Models(section string) []Model {
 	if s == nil {
 		return nil
 	}
-	var out []Model
-	for _, l := range s.Entries() {
-		f := l.Fields()
-		if l.implicitKey || len(f) == 0 {
+	return s.models()
+}
+
+func (s *Section) models() []Model {
+	body := s.lines()
+	n, ncompat := 0, 0
+	for _, l := range body {
+		if l.kind == Entry && !l.implicitKey && len(l.fields) > 0 {
+			n++
+			ncompat += max(len(l.fields)-2, 0)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Model, 0, n)
+	var compat []string
+	if ncompat > 0 {
+		compat = make([]string, 0, ncompat)
+	}
+	for _, l := range body {
+		if l.kind != Entry || l.implicitKey || len(l.fields) == 0 {
 			continue
 		}
-		m := Model{Description: l.Key(), Install: strings.TrimSpace(f[0]), Line: l}
-		if len(f) > 1 {
-			m.HardwareID = f[1]
+		m := Model{Description: l.Key(), Install: strings.TrimSpace(l.Field(0)), Line: l}
+		if len(l.fields) > 1 {
+			m.HardwareID = l.Field(1)
 		}
-		for _, c := range f[min(2, len(f)):] {
-			if c != "" {
-				m.CompatibleIDs = append(m.CompatibleIDs, c)
+		c0 := len(compat)
+		for i := 2; i < len(l.fields); i++ {
+			if c := l.Field(i); c != "" {
+				compat = append(compat, c)
 			}
+		}
+		if len(compat) > c0 {
+			m.CompatibleIDs = compat[c0:len(compat):len(compat)]
 		}
 		out = append(out, m)
 	}

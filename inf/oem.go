@@ -130,29 +130,47 @@ func fieldOr(f []string, i int) string {
 	return ""
 }
 
+// trimmedField is fieldOr(l.Fields(), i) without building the slice.
+func trimmedField(l *Line, i int) string { return strings.TrimSpace(l.Field(i)) }
+
+// entries counts the entry lines of s.
+func (s *Section) entries() int {
+	n := 0
+	for _, l := range s.lines() {
+		if l.kind == Entry {
+			n++
+		}
+	}
+	return n
+}
+
 // NewOEM builds the typed view of a txtsetup.oem document.
 func NewOEM(d *Document) *OEM {
 	o := &OEM{Doc: d}
-	if s := d.Section("Disks"); s != nil {
-		for _, l := range s.Entries() {
-			f := l.Fields()
-			o.Disks = append(o.Disks, OEMDisk{Name: l.Key(), Description: fieldOr(f, 0), TagFile: fieldOr(f, 1), Directory: fieldOr(f, 2), Line: l})
+	if s := d.Section("Disks"); s != nil && s.entries() > 0 {
+		o.Disks = make([]OEMDisk, 0, s.entries())
+		for _, l := range s.lines() {
+			if l.kind == Entry {
+				o.Disks = append(o.Disks, OEMDisk{Name: l.Key(), Description: trimmedField(l, 0), TagFile: trimmedField(l, 1), Directory: trimmedField(l, 2), Line: l})
+			}
 		}
 	}
-	if s := d.Section("Defaults"); s != nil {
-		for _, l := range s.Entries() {
-			o.Defaults = append(o.Defaults, OEMDefault{Component: l.Key(), ID: l.Field(0), Line: l})
+	if s := d.Section("Defaults"); s != nil && s.entries() > 0 {
+		o.Defaults = make([]OEMDefault, 0, s.entries())
+		for _, l := range s.lines() {
+			if l.kind == Entry {
+				o.Defaults = append(o.Defaults, OEMDefault{Component: l.Key(), ID: l.Field(0), Line: l})
+			}
 		}
 	}
 	// Components: the known names, plus any X with [Files.X.*] sections
 	// or a [Defaults] entry.
-	names := map[string]string{}
-	var order []string
+	seen := map[*Section]bool{}
+	var order []*Section
 	addName := func(n string) {
-		k := strings.ToLower(n)
-		if _, ok := names[k]; !ok && d.Section(n) != nil {
-			names[k] = d.Section(n).Name()
-			order = append(order, k)
+		if s := d.Section(n); s != nil && !seen[s] {
+			seen[s] = true
+			order = append(order, s)
 		}
 	}
 	for _, n := range knownComponents {
@@ -161,42 +179,57 @@ func NewOEM(d *Document) *OEM {
 	for _, df := range o.Defaults {
 		addName(df.Component)
 	}
-	for _, s := range d.Sections() {
-		if c, _, ok := splitOEMSection(s.Name(), "Files"); ok {
+	d.index()
+	for _, s := range d.sections {
+		if c, _, ok := splitOEMSection(s.name, "Files"); ok {
 			addName(c)
 		}
 	}
-	for _, k := range order {
-		s := d.Section(names[k])
+	for _, s := range order {
 		comp := OEMComponent{Name: s.Name()}
-		for _, l := range s.Entries() {
+		if n := s.entries(); n > 0 {
+			comp.Options = make([]OEMOption, 0, n)
+		}
+		for _, l := range s.lines() {
+			if l.kind != Entry {
+				continue
+			}
 			op := OEMOption{Component: s.Name(), ID: l.Key(), Description: l.Field(0), Line: l}
 			if l.implicitKey {
 				op.Description = ""
 			}
-			if fs := d.Section("Files." + s.Name() + "." + op.ID); fs != nil {
-				for _, fl := range fs.Entries() {
-					f := fl.Fields()
-					op.Files = append(op.Files, OEMFile{Type: strings.ToLower(fl.Key()), Disk: fieldOr(f, 0), Name: fieldOr(f, 1), DriverKey: fieldOr(f, 2), Line: fl})
+			if fs := d.sectionOf("Files.", s.Name(), ".", op.ID); fs != nil && fs.entries() > 0 {
+				op.Files = make([]OEMFile, 0, fs.entries())
+				for _, fl := range fs.lines() {
+					if fl.kind == Entry {
+						op.Files = append(op.Files, OEMFile{Type: strings.ToLower(fl.Key()), Disk: trimmedField(fl, 0), Name: trimmedField(fl, 1), DriverKey: trimmedField(fl, 2), Line: fl})
+					}
 				}
 			}
-			if hs := d.Section("HardwareIds." + s.Name() + "." + op.ID); hs != nil {
-				for _, hl := range hs.Entries() {
-					f := hl.Fields()
-					op.HardwareIDs = append(op.HardwareIDs, OEMHardwareID{ID: fieldOr(f, 0), Service: fieldOr(f, 1), ClassGUID: fieldOr(f, 2), Line: hl})
+			if hs := d.sectionOf("HardwareIds.", s.Name(), ".", op.ID); hs != nil && hs.entries() > 0 {
+				op.HardwareIDs = make([]OEMHardwareID, 0, hs.entries())
+				for _, hl := range hs.lines() {
+					if hl.kind == Entry {
+						op.HardwareIDs = append(op.HardwareIDs, OEMHardwareID{ID: trimmedField(hl, 0), Service: trimmedField(hl, 1), ClassGUID: trimmedField(hl, 2), Line: hl})
+					}
 				}
 			}
 			comp.Options = append(comp.Options, op)
 		}
 		o.Components = append(o.Components, comp)
 	}
-	for _, s := range d.Sections() {
+	for _, s := range d.sections {
 		if len(s.Name()) <= len("Config.") || !strings.EqualFold(s.Name()[:len("Config.")], "Config.") {
 			continue
 		}
 		c := OEMConfig{Key: s.Name()[len("Config."):]}
-		for _, l := range s.Entries() {
-			c.Values = append(c.Values, decodeOEMValue(l))
+		if n := s.entries(); n > 0 {
+			c.Values = make([]OEMValue, 0, n)
+		}
+		for _, l := range s.lines() {
+			if l.kind == Entry {
+				c.Values = append(c.Values, decodeOEMValue(l))
+			}
 		}
 		o.Configs = append(o.Configs, c)
 	}
@@ -219,8 +252,8 @@ func splitOEMSection(name, prefix string) (component, id string, ok bool) {
 func decodeOEMValue(l *Line) OEMValue {
 	f := l.Fields()
 	v := OEMValue{Subkey: fieldOr(f, 0), Name: fieldOr(f, 1), Line: l}
-	bad := func(format string, a ...any) OEMValue {
-		v.Err = fmt.Errorf("%w: "+format, append([]any{ErrValue}, a...)...)
+	bad := func(format string, arg any) OEMValue {
+		v.Err = &valueError{format, arg}
 		return v
 	}
 	t, ok := ParseRegType(fieldOr(f, 2))
@@ -257,6 +290,17 @@ func decodeOEMValue(l *Line) OEMValue {
 	}
 	return v
 }
+
+// valueError is an ErrValue whose message is formatted only when asked,
+// so that a file of many bad lines costs little.
+type valueError struct {
+	format string
+	arg    any
+}
+
+func (e *valueError) Error() string { return ErrValue.Error() + ": " + fmt.Sprintf(e.format, e.arg) }
+
+func (e *valueError) Unwrap() error { return ErrValue }
 
 // Option returns the option id of component (case-insensitive), or nil.
 func (o *OEM) Option(component, id string) *OEMOption {
@@ -346,15 +390,23 @@ func Is83(name string) bool {
 	if base == "" || len(base) > 8 || len(ext) > 3 || (dot && ext == "") || strings.Contains(ext, ".") {
 		return false
 	}
-	for _, c := range []byte(base + ext) {
-		switch {
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'()-@^_`{}~", c) >= 0:
-		default:
-			return false
+	for _, part := range [...]string{base, ext} {
+		for i := 0; i < len(part); i++ {
+			switch c := part[i]; {
+			case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			case strings.IndexByte("!#$%&'()-@^_`{}~", c) >= 0:
+			default:
+				return false
+			}
 		}
 	}
 	return true
+}
+
+// lookupFoldKey looks key up in m, whose keys are foldKey forms, without
+// allocating for short ASCII keys.
+func lookupFoldKey[V any](m map[string]V, key string) (V, bool) {
+	return lookupLower(m, key, foldKey)
 }
 
 // Lint checks the file for mistakes text-mode setup trips over and returns
@@ -370,102 +422,132 @@ func Is83(name string) bool {
 // tag-file-missing, bad-config-value, unknown-file-type,
 // unsupported-component.
 func (o *OEM) Lint(fsys fs.FS) []Warning {
-	var ws []Warning
-	warn := func(l *Line, sec, code, format string, a ...any) {
-		w := Warning{Section: sec, Code: code, Msg: fmt.Sprintf(format, a...)}
+	w := o.Doc.newWarnings()
+	// warn keeps a warning; callers check w.room() first, so that the
+	// message of a warning past Limits.MaxWarnings is not built.
+	warn := func(l *Line, sec, code, msg string) {
+		x := Warning{Section: sec, Code: code, Msg: msg}
 		if l != nil {
-			w.Line = l.Number()
+			x.Line = l.Number()
 			if l.Section() != nil {
-				w.Section = l.Section().Name()
+				x.Section = l.Section().Name()
 			}
 		}
-		ws = append(ws, w)
+		w.list = append(w.list, x)
+	}
+	// Disks, and option IDs per component, by folded name: what o.Disk
+	// and o.Option find, without searching the lists for every line.
+	disks := make(map[string]bool, len(o.Disks))
+	for _, dk := range o.Disks {
+		disks[foldKey(dk.Name)] = true
+	}
+	options := map[string]map[string]bool{}
+	for _, c := range o.Components {
+		k := foldKey(c.Name)
+		ids := options[k]
+		if ids == nil {
+			ids = make(map[string]bool, len(c.Options))
+			options[k] = ids
+		}
+		for _, op := range c.Options {
+			ids[foldKey(op.ID)] = true
+		}
 	}
 	referenced := map[string]bool{}
 	fileTypes := map[string]bool{"driver": true, "port": true, "class": true, "dll": true, "inf": true,
 		"catalog": true, "hal": true, "detect": true}
 	for _, c := range o.Components {
-		if !strings.EqualFold(c.Name, "scsi") && !strings.EqualFold(c.Name, "computer") {
-			warn(nil, c.Name, "unsupported-component", "component [%s] is not one current Windows documents (computer, scsi)", c.Name)
+		if !strings.EqualFold(c.Name, "scsi") && !strings.EqualFold(c.Name, "computer") && w.room() {
+			warn(nil, c.Name, "unsupported-component", fmt.Sprintf("component [%s] is not one current Windows documents (computer, scsi)", c.Name))
 		}
 		isSCSI := strings.EqualFold(c.Name, "scsi")
 		for i := range c.Options {
 			op := &c.Options[i]
-			filesSec := "Files." + c.Name + "." + op.ID
-			if len(op.Files) == 0 {
-				warn(op.Line, "", "no-files", "option %s has no [%s] section", op.ID, filesSec)
+			if len(op.Files) == 0 && w.room() {
+				warn(op.Line, "", "no-files", fmt.Sprintf("option %s has no [%s] section", op.ID, "Files."+c.Name+"."+op.ID))
 			}
 			drivers := 0
 			for _, f := range op.Files {
-				if !fileTypes[f.Type] {
-					warn(f.Line, "", "unknown-file-type", "file type %q is not one text-mode setup knows", f.Type)
+				if !fileTypes[f.Type] && w.room() {
+					warn(f.Line, "", "unknown-file-type", fmt.Sprintf("file type %q is not one text-mode setup knows", f.Type))
 				}
-				if o.Disk(f.Disk) == nil {
-					warn(f.Line, "", "undefined-disk", "disk %q is not in [Disks]", f.Disk)
+				if _, ok := lookupFoldKey(disks, f.Disk); !ok && w.room() {
+					warn(f.Line, "", "undefined-disk", fmt.Sprintf("disk %q is not in [Disks]", f.Disk))
 				}
-				if !Is83(f.Name) {
-					warn(f.Line, "", "not-8.3", "file name %q is not an 8.3 name", f.Name)
+				if !Is83(f.Name) && w.room() {
+					warn(f.Line, "", "not-8.3", fmt.Sprintf("file name %q is not an 8.3 name", f.Name))
 				}
 				if f.Type != "driver" {
 					continue
 				}
 				drivers++
 				if f.DriverKey != "" {
-					referenced[strings.ToLower(f.DriverKey)] = true
-				} else if isSCSI {
+					if _, ok := lookupFoldKey(referenced, f.DriverKey); !ok {
+						referenced[foldKey(f.DriverKey)] = true
+					}
+				} else if isSCSI && w.room() {
 					warn(f.Line, "", "driver-key-missing", "driver line has no DriverKey (required for scsi)")
 				}
 			}
 			switch {
 			case drivers == 0 && len(op.Files) > 0:
-				warn(op.Line, "", "no-driver", "option %s has no driver line", op.ID)
+				if w.room() {
+					warn(op.Line, "", "no-driver", fmt.Sprintf("option %s has no driver line", op.ID))
+				}
 			case drivers > 1:
-				warn(op.Line, "", "multiple-drivers", "option %s has %d driver lines; text-mode setup honours only the first", op.ID, drivers)
+				if w.room() {
+					warn(op.Line, "", "multiple-drivers", fmt.Sprintf("option %s has %d driver lines; text-mode setup honours only the first", op.ID, drivers))
+				}
 			}
 			svc := op.Service()
-			if isSCSI && len(op.HardwareIDs) == 0 {
-				warn(op.Line, "", "no-hardware-ids", "option %s has no [HardwareIds.%s.%s] section", op.ID, c.Name, op.ID)
+			if isSCSI && len(op.HardwareIDs) == 0 && w.room() {
+				warn(op.Line, "", "no-hardware-ids", fmt.Sprintf("option %s has no [HardwareIds.%s.%s] section", op.ID, c.Name, op.ID))
 			}
 			for _, h := range op.HardwareIDs {
-				if svc != "" && !strings.EqualFold(h.Service, svc) {
-					warn(h.Line, "", "service-mismatch", "service %q differs from the driver file's base name %q; setup uses %q", h.Service, svc, svc)
+				if svc != "" && !strings.EqualFold(h.Service, svc) && w.room() {
+					warn(h.Line, "", "service-mismatch", fmt.Sprintf("service %q differs from the driver file's base name %q; setup uses %q", h.Service, svc, svc))
 				}
 			}
 		}
 	}
 	for _, c := range o.Configs {
-		if !referenced[strings.ToLower(c.Key)] {
+		if _, ok := lookupFoldKey(referenced, c.Key); !ok && w.room() {
 			var l *Line
-			if s := o.Doc.Section("Config." + c.Key); s != nil {
-				l = s.Headers()[0]
+			if s := o.Doc.sectionOf("Config.", c.Key); s != nil {
+				if hs := s.Headers(); len(hs) > 0 {
+					l = hs[0]
+				}
 			}
-			warn(l, "Config."+c.Key, "config-unreferenced", "[Config.%s] is not named as DriverKey by any driver line, so setup never applies it", c.Key)
+			warn(l, "Config."+c.Key, "config-unreferenced", fmt.Sprintf("[Config.%s] is not named as DriverKey by any driver line, so setup never applies it", c.Key))
 		}
 		for _, v := range c.Values {
-			if v.Err != nil {
-				warn(v.Line, "", "bad-config-value", "%v", v.Err)
+			if v.Err != nil && w.room() {
+				warn(v.Line, "", "bad-config-value", v.Err.Error())
 			}
 		}
 	}
 	for _, df := range o.Defaults {
-		if o.Option(df.Component, df.ID) == nil {
-			warn(df.Line, "", "undefined-default", "default %s = %s names no option", df.Component, df.ID)
+		ids, _ := lookupFoldKey(options, df.Component)
+		if _, ok := lookupFoldKey(ids, df.ID); !ok && w.room() {
+			warn(df.Line, "", "undefined-default", fmt.Sprintf("default %s = %s names no option", df.Component, df.ID))
 		}
 	}
 	for _, dk := range o.Disks {
 		tag := strings.TrimLeft(strings.ReplaceAll(dk.TagFile, `\`, "/"), "/")
 		if tag == "" {
-			warn(dk.Line, "", "tag-file-missing", "disk %s has no tag file", dk.Name)
+			if w.room() {
+				warn(dk.Line, "", "tag-file-missing", fmt.Sprintf("disk %s has no tag file", dk.Name))
+			}
 			continue
 		}
-		if !Is83(path.Base(tag)) {
-			warn(dk.Line, "", "not-8.3", "tag file %q is not an 8.3 name", dk.TagFile)
+		if !Is83(path.Base(tag)) && w.room() {
+			warn(dk.Line, "", "not-8.3", fmt.Sprintf("tag file %q is not an 8.3 name", dk.TagFile))
 		}
-		if fsys != nil && !existsFold(fsys, tag) {
-			warn(dk.Line, "", "tag-file-missing", "tag file %q of disk %s does not exist", dk.TagFile, dk.Name)
+		if fsys != nil && !existsFold(fsys, tag) && w.room() {
+			warn(dk.Line, "", "tag-file-missing", fmt.Sprintf("tag file %q of disk %s does not exist", dk.TagFile, dk.Name))
 		}
 	}
-	return ws
+	return w.result()
 }
 
 // existsFold reports whether p exists in fsys, comparing each path

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // RegType is a registry value type (REG_* in winnt.h).
@@ -228,22 +229,55 @@ func FormatRegData(t RegType, data []byte) string {
 
 // EncodeSZ returns s as UTF-16LE with a terminating NUL, as REG_SZ data.
 func EncodeSZ(s string) []byte {
-	return appendUTF16(nil, s, true)
+	return appendUTF16(make([]byte, 0, utf16Len(s)+2), s, true)
 }
 
 // EncodeMultiSZ returns the strings as REG_MULTI_SZ data: each one
 // NUL-terminated, then a final NUL. An empty list is a single NUL.
 func EncodeMultiSZ(list []string) []byte {
-	var b []byte
+	return appendMultiSZ(make([]byte, 0, multiSZLen(list)), list)
+}
+
+func appendMultiSZ(b []byte, list []string) []byte {
 	for _, s := range list {
 		b = appendUTF16(b, s, true)
 	}
 	return append(b, 0, 0)
 }
 
+// multiSZLen is the length of EncodeMultiSZ(list).
+func multiSZLen(list []string) int {
+	n := 2
+	for _, s := range list {
+		n += utf16Len(s) + 2
+	}
+	return n
+}
+
+// utf16Len is the length in bytes of s in UTF-16 (invalid UTF-8 bytes
+// become U+FFFD).
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += 2
+		if r >= 0x10000 {
+			n += 2
+		}
+	}
+	return n
+}
+
 func appendUTF16(b []byte, s string, nul bool) []byte {
-	for _, u := range utf16.Encode([]rune(s)) {
-		b = append(b, byte(u), byte(u>>8))
+	for _, r := range s {
+		if r >= 0x10000 {
+			r1, r2 := utf16.EncodeRune(r)
+			b = append(b, byte(r1), byte(r1>>8), byte(r2), byte(r2>>8))
+			continue
+		}
+		if utf16.IsSurrogate(r) {
+			r = utf8.RuneError
+		}
+		b = append(b, byte(r), byte(r>>8))
 	}
 	if nul {
 		b = append(b, 0, 0)
@@ -293,33 +327,72 @@ func DecodeMultiSZ(data []byte) ([]string, bool) {
 //     like strtoul(s, NULL, 0); any other binary type takes one hex byte
 //     per field, so data may continue over several physical lines.
 func ParseRegLine(l *Line, del bool) (RegOp, error) {
-	fail := func(format string, a ...any) (RegOp, error) {
+	return parseRegLine(l, del, nil)
+}
+
+// regArena gives the strings and data of many registry lines a few
+// allocations.
+type regArena struct {
+	strs  arena[string]
+	bytes arena[byte]
+}
+
+// newRegArena returns an arena sized for about lines registry lines.
+func newRegArena(lines int) *regArena {
+	a := &regArena{}
+	a.strs.next = lines      // one string per line, as REG_SZ takes
+	a.bytes.next = 8 * lines // a short string or a DWORD per line
+	return a
+}
+
+func (a *regArena) strings(n int) []string {
+	if a == nil {
+		return make([]string, n)
+	}
+	return a.strs.take(n)
+}
+
+func (a *regArena) data(n int) []byte {
+	if a == nil {
+		return make([]byte, n)
+	}
+	return a.bytes.take(n)
+}
+
+func parseRegLine(l *Line, del bool, a *regArena) (RegOp, error) {
+	fail := func(format string, args ...any) (RegOp, error) {
 		name := ""
 		if l.sec != nil {
 			name = l.sec.name
 		}
-		return RegOp{}, &LineError{Section: name, Line: l.Number(), Err: fmt.Errorf("%w: "+format, append([]any{ErrValue}, a...)...)}
+		return RegOp{}, &LineError{Section: name, Line: l.Number(), Err: fmt.Errorf("%w: "+format, append([]any{ErrValue}, args...)...)}
 	}
 	if l.kind != Entry {
 		return fail("not an entry")
 	}
-	f := l.Fields()
-	if len(f) == 0 || strings.TrimSpace(f[0]) == "" {
+	nf := len(l.fields)
+	root := ""
+	if nf > 0 {
+		root = strings.TrimSpace(l.Field(0))
+	}
+	if root == "" {
 		return fail("registry line without root key")
 	}
-	op := RegOp{Root: strings.TrimSpace(f[0]), Line: l}
-	if len(f) > 1 {
-		op.Subkey = f[1]
+	op := RegOp{Root: root, Line: l}
+	if nf > 1 {
+		op.Subkey = l.Field(1)
 	}
-	if len(f) > 2 {
-		op.ValueName, op.HasValueName = f[2], true
+	if nf > 2 {
+		op.ValueName, op.HasValueName = l.Field(2), true
 	}
-	if len(f) > 3 && strings.TrimSpace(f[3]) != "" {
-		v, ok := parseCInt(f[3])
-		if !ok {
-			return fail("flags %q are not a number", f[3])
+	if nf > 3 {
+		if fl := l.Field(3); strings.TrimSpace(fl) != "" {
+			v, ok := parseCInt(fl)
+			if !ok {
+				return fail("flags %q are not a number", fl)
+			}
+			op.Flags = RegFlags(uint32(v))
 		}
-		op.Flags = RegFlags(uint32(v))
 	}
 	if del {
 		switch {
@@ -334,13 +407,19 @@ func ParseRegLine(l *Line, del bool) (RegOp, error) {
 		return op, nil
 	}
 	op.Type = op.Flags.Type()
-	data := f[min(4, len(f)):]
+	if l.doc != nil {
+		if err := l.doc.substErr(); err != nil {
+			return RegOp{}, err // the fields may not be substituted
+		}
+	}
+	const data = 4 // index of the first data field
+	ndata := max(nf-data, 0)
 
 	if op.Flags&(FlagDelRegBit|FlagDelVal) != 0 {
 		switch {
 		case op.Flags&^FlagKeyOnlyCommon == FlagDelMultiSZString && op.HasValueName:
 			op.Kind = OpDeleteMultiSZString
-			op.Strings = multiSZFields(data)
+			op.Strings = multiSZFields(l, data, a)
 		case op.ValueName != "" && op.Flags&FlagKeyOnlyCommon == 0:
 			op.Kind = OpDeleteValue
 		default:
@@ -355,64 +434,93 @@ func ParseRegLine(l *Line, del bool) (RegOp, error) {
 		return op, nil
 	}
 	op.Kind = OpSetValue
-	if op.Flags&FlagBinValueType == 0 || (op.Type == RegDWORD && len(f) == 5) {
+	if op.Flags&FlagBinValueType == 0 || (op.Type == RegDWORD && nf == 5) {
 		switch {
 		case op.Type == RegMultiSZ:
-			op.Strings = multiSZFields(data)
+			op.Strings = multiSZFields(l, data, a)
+			if l.doc != nil {
+				if err := l.doc.substErr(); err != nil {
+					return RegOp{}, err
+				}
+			}
 			if op.Flags&FlagAppend != 0 {
 				op.Kind = OpAppendMultiSZ
 			}
-			op.Data = EncodeMultiSZ(op.Strings)
+			op.Data = appendMultiSZ(a.data(multiSZLen(op.Strings))[:0], op.Strings)
 		case op.Type == RegDWORD:
 			v := uint32(0)
-			if len(data) > 0 {
-				v = strtoul32(data[0], 0)
+			if ndata > 0 {
+				v = strtoul32(l.Field(data), 0)
 			}
-			op.Data = binary.LittleEndian.AppendUint32(nil, v)
+			op.Data = binary.LittleEndian.AppendUint32(a.data(4)[:0], v)
 		default:
-			s := ""
-			if len(data) > 0 {
-				s = data[0]
-			}
-			op.Strings = []string{s}
-			op.Data = EncodeSZ(s)
+			s := l.Field(data)
+			op.Strings = a.strings(1)
+			op.Strings[0] = s
+			op.Data = appendUTF16(a.data(utf16Len(s) + 2)[:0], s, true)
 		}
 		return op, nil
 	}
-	op.Data = make([]byte, 0, len(data))
-	for _, x := range data {
-		op.Data = append(op.Data, byte(strtoul32(x, 16)))
+	op.Data = a.data(ndata)
+	for i := range op.Data {
+		op.Data[i] = byte(strtoul32(l.Field(data+i), 16))
+	}
+	if op.Data == nil {
+		op.Data = []byte{}
 	}
 	return op, nil
 }
 
-// multiSZFields returns the fields up to the first empty one, as
-// SetupGetMultiSzField does.
-func multiSZFields(data []string) []string {
-	var out []string
-	for _, s := range data {
-		if s == "" {
-			break
-		}
-		out = append(out, s)
+// multiSZFields returns the fields of l from index first up to the first
+// empty one, as SetupGetMultiSzField does.
+func multiSZFields(l *Line, first int, a *regArena) []string {
+	n := 0
+	for i := first; i < len(l.fields) && l.Field(i) != ""; i++ {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	out := a.strings(n)
+	for i := range out {
+		out[i] = l.Field(first + i)
 	}
 	return out
 }
 
 // RegOps decodes every entry of an AddReg section (or a DelReg section
-// when del is set). It fails with ErrNotFound when the section is missing.
+// when del is set). It fails with ErrNotFound when the section is missing,
+// and with ErrLimit when the document's substitution budget ran out (see
+// Document.SubstitutionErr), returning the lines decoded before.
 func (d *Document) RegOps(section string, del bool) ([]RegOp, error) {
 	s := d.Section(section)
 	if s == nil {
 		return nil, fmt.Errorf("%w: section [%s]", ErrNotFound, section)
 	}
-	var out []RegOp
-	for _, l := range s.lines() {
+	body := s.lines()
+	n := 0
+	for _, l := range body {
+		if l.kind == Entry {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, d.SubstitutionErr()
+	}
+	out := make([]RegOp, 0, n)
+	a := newRegArena(n)
+	for _, l := range body {
 		if l.kind != Entry {
 			continue
 		}
-		op, err := ParseRegLine(l, del)
+		op, err := parseRegLine(l, del, a)
+		if err == nil {
+			err = d.substErr()
+		}
 		if err != nil {
+			if len(out) == 0 {
+				out = nil
+			}
 			return out, err
 		}
 		out = append(out, op)

@@ -87,10 +87,14 @@ func (d *Document) chooseStrings() *Section {
 	return nil
 }
 
-// buildStrings builds the strings table from the index (see stringsTable).
+// buildStrings builds the strings table from the index (see stringsTable)
+// and empties the substitution memo, whose results came from the old one.
 func (d *Document) buildStrings() {
 	d.strs = make(map[string]string)
 	d.strSec = d.chooseStrings()
+	if d.lazy != nil {
+		d.lazy.resetSubst()
+	}
 	if d.strSec == nil {
 		return
 	}
@@ -108,85 +112,199 @@ func (d *Document) buildStrings() {
 // LookupString returns the value of strkey in the chosen [Strings*]
 // section (quotes removed, not itself substituted).
 func (d *Document) LookupString(strkey string) (string, bool) {
-	v, ok := d.stringsTable()[fold(strkey)]
-	return v, ok
+	return foldLookup(d.stringsTable(), strkey)
 }
 
 // Substitute replaces %strkey% tokens in s in one pass, as SetupAPI does:
 // "%%" becomes "%", a known token becomes its value (which is not scanned
 // again), an unknown token (a DIRID such as %12% included) is left as it
 // is, and a '%' without a partner is copied. It fails with ErrLimit when
-// the result is longer than Limits.MaxFieldLen characters.
+// the result is longer than Limits.MaxFieldLen characters (returning it
+// cut at that length), and when the document's substitution budget has
+// run out (returning s unchanged; see SubstitutionErr).
 func (d *Document) Substitute(s string) (string, error) {
-	r, cut := d.substitute(s)
+	r, cut, err := d.substitute(s)
+	if err != nil {
+		return r, err
+	}
 	if cut {
 		return r, fmt.Errorf("%w: substituted text longer than %d characters", ErrLimit, d.lim.MaxFieldLen)
 	}
 	return r, nil
 }
 
-// substitute returns the substituted text cut at MaxFieldLen characters,
-// and whether it was cut.
-func (d *Document) substitute(s string) (string, bool) {
+// SubstitutionErr returns an error wrapping ErrLimit when %strkey%
+// substitution has built Limits.MaxSubstitution bytes since the document
+// was parsed or last edited, and nil otherwise. From then on, text whose
+// substitution would need building is returned unsubstituted by the
+// accessors that have no error result (Line.Key, Field and Fields,
+// Section.Find and Value, and the readers built on them: Manufacturers,
+// Models, Services, CopyFileList, NewOEM, OEM.Lint, Summary). Readers that
+// have an error result (Substitute, Version, Install, Driver, RegOps,
+// ApplyRegistry, ApplyHiveINF, ParseOEM, Audit, Dump) return this error
+// instead. Real files stay far below the budget; a file that exhausts it
+// is hostile.
+func (d *Document) SubstitutionErr() error {
+	lz := d.lazy
+	if lz == nil {
+		return nil
+	}
+	lz.subMu.Lock()
+	defer lz.subMu.Unlock()
+	return lz.subErr
+}
+
+// substErr is SubstitutionErr without taking the lock when the budget
+// has not run out, for readers that check after every line.
+func (d *Document) substErr() error {
+	if d.lazy == nil || !d.lazy.subFull.Load() {
+		return nil
+	}
+	return d.SubstitutionErr()
+}
+
+// substResult is a memoized substitution.
+type substResult struct {
+	s   string
+	cut bool
+}
+
+// substEntryCost is what a memo entry costs besides its text: its slot in
+// the map, with a share of the map's growth.
+const substEntryCost = 128
+
+// substitute returns s with its %strkey% tokens replaced, and whether the
+// result was cut at MaxFieldLen characters. Results that share the
+// document's text (s itself when no token is known, a value when s is one
+// token) cost nothing; others are built once, kept in the memo and charged
+// to the budget (their length, the length of s and substEntryCost). When
+// the budget has run out, it returns s and the error SubstitutionErr
+// reports.
+func (d *Document) substitute(s string) (string, bool, error) {
 	if strings.IndexByte(s, '%') < 0 {
-		return s, false
+		return s, false, nil
 	}
 	strs := d.stringsTable()
 	max := d.lim.MaxFieldLen
-	var sb strings.Builder
-	n := 0 // characters written
-	put := func(p string) bool {
-		c := utf8.RuneCountInString(p)
-		if n+c > max {
-			for _, r := range p {
-				if n == max {
-					break
-				}
-				sb.WriteRune(r)
-				n++
-			}
-			return false
+	if len(s) >= 3 && s[0] == '%' && s[len(s)-1] == '%' && strings.IndexByte(s[1:len(s)-1], '%') < 0 {
+		if v, ok := foldLookup(strs, s[1:len(s)-1]); ok && len(v) <= max {
+			return v, false, nil
 		}
-		sb.WriteString(p)
-		n += c
-		return true
 	}
+	size, changed := substSize(s, strs)
+	if !changed {
+		return s, false, nil
+	}
+	lz := d.lazy
+	if lz == nil { // a zero Document: no strings, nothing to keep
+		r, cut := buildSubst(s, strs, size, max)
+		return r, cut, nil
+	}
+	lz.subMu.Lock()
+	defer lz.subMu.Unlock()
+	if m, ok := lz.subMemo[s]; ok {
+		return m.s, m.cut, nil
+	}
+	if lz.subErr != nil {
+		return s, false, lz.subErr
+	}
+	cost := int64(min(size, 4*max)) + int64(len(s)) + substEntryCost
+	if lz.subUsed+cost > d.lim.MaxSubstitution {
+		lz.subErr = fmt.Errorf("%w: %%strkey%% substitution built more than %d bytes", ErrLimit, d.lim.MaxSubstitution)
+		lz.subFull.Store(true)
+		return s, false, lz.subErr
+	}
+	r, cut := buildSubst(s, strs, size, max)
+	lz.subUsed += cost
+	if lz.subMemo == nil {
+		lz.subMemo = make(map[string]substResult)
+	}
+	lz.subMemo[s] = substResult{r, cut}
+	return r, cut, nil
+}
+
+// substTokens calls fn for each piece of the substitution of s: text
+// copied as it is and replacements, in order, until fn returns false.
+func substTokens(s string, strs map[string]string, fn func(piece string, replaced bool) bool) {
 	i := 0
 	for i < len(s) {
 		j := strings.IndexByte(s[i:], '%')
 		if j < 0 {
-			if !put(s[i:]) {
-				return sb.String(), true
-			}
-			break
-		}
-		if !put(s[i : i+j]) {
-			return sb.String(), true
+			fn(s[i:], false)
+			return
 		}
 		start := i + j
 		k := strings.IndexByte(s[start+1:], '%')
 		if k < 0 { // unterminated: copied as it is
-			if !put(s[start:]) {
-				return sb.String(), true
-			}
-			break
+			fn(s[i:], false)
+			return
+		}
+		if start > i && !fn(s[i:start], false) {
+			return
 		}
 		tok := s[start+1 : start+1+k]
-		var rep string
-		switch v, ok := strs[fold(tok)]; {
-		case tok == "":
-			rep = "%"
-		case ok:
-			rep = v
-		default:
-			rep = s[start : start+k+2]
-		}
-		if !put(rep) {
-			return sb.String(), true
-		}
 		i = start + k + 2
+		if tok == "" {
+			if !fn("%", true) {
+				return
+			}
+			continue
+		}
+		if v, ok := foldLookup(strs, tok); ok {
+			if !fn(v, true) {
+				return
+			}
+			continue
+		}
+		if !fn(s[start:i], false) {
+			return
+		}
 	}
-	return sb.String(), false
+}
+
+// substSize returns the length in bytes of the substitution of s (before
+// any cut) and whether it differs from s.
+func substSize(s string, strs map[string]string) (size int, changed bool) {
+	substTokens(s, strs, func(p string, replaced bool) bool {
+		size += len(p)
+		changed = changed || replaced
+		return true
+	})
+	return size, changed
+}
+
+// buildSubst builds the substitution of s, size bytes before any cut, cut
+// at max characters.
+func buildSubst(s string, strs map[string]string, size, max int) (string, bool) {
+	var sb strings.Builder
+	if size <= max { // at most max bytes, so at most max characters
+		sb.Grow(size)
+		substTokens(s, strs, func(p string, _ bool) bool {
+			sb.WriteString(p)
+			return true
+		})
+		return sb.String(), false
+	}
+	sb.Grow(min(size, 4*max))
+	n, cut := 0, false // characters written
+	substTokens(s, strs, func(p string, _ bool) bool {
+		c := utf8.RuneCountInString(p)
+		if n+c <= max {
+			sb.WriteString(p)
+			n += c
+			return true
+		}
+		for _, r := range p {
+			if n == max {
+				break
+			}
+			sb.WriteRune(r)
+			n++
+		}
+		cut = true
+		return false
+	})
+	return sb.String(), cut
 }
 
 // Common directory IDs (DIRIDs) used in INF files.

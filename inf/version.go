@@ -297,28 +297,29 @@ func (d *Document) Version() (*VersionInfo, error) {
 		return nil, fmt.Errorf("%w: no [Version] section", ErrNotFound)
 	}
 	v := &VersionInfo{CatalogFiles: map[string]string{}}
-	for _, l := range s.Entries() {
-		if !l.hasKey || l.implicitKey {
+	const catalogDot = "catalogfile."
+	for _, l := range s.lines() {
+		if l.kind != Entry || !l.hasKey || l.implicitKey {
 			continue
 		}
-		k := strings.ToLower(l.Key())
-		val := l.Field(0)
+		k := l.Key()
+		is := func(name string) bool { return strings.EqualFold(k, name) }
 		switch {
-		case k == "signature":
-			v.Signature = val
-		case k == "class":
-			v.Class = val
-		case k == "classguid":
-			v.ClassGUID = val
-		case k == "provider":
-			v.Provider = val
-		case k == "layoutfile":
-			v.LayoutFile = val
-		case k == "catalogfile":
-			v.CatalogFile = val
-		case strings.HasPrefix(k, "catalogfile."):
-			v.CatalogFiles[k[len("catalogfile."):]] = val
-		case k == "driverver":
+		case is("signature"):
+			v.Signature = l.Field(0)
+		case is("class"):
+			v.Class = l.Field(0)
+		case is("classguid"):
+			v.ClassGUID = l.Field(0)
+		case is("provider"):
+			v.Provider = l.Field(0)
+		case is("layoutfile"):
+			v.LayoutFile = l.Field(0)
+		case is("catalogfile"):
+			v.CatalogFile = l.Field(0)
+		case len(k) >= len(catalogDot) && strings.EqualFold(k[:len(catalogDot)], catalogDot):
+			v.CatalogFiles[strings.ToLower(k[len(catalogDot):])] = l.Field(0)
+		case is("driverver"):
 			if v.HasDriverVer || v.DriverVerErr != nil {
 				continue // the first one counts
 			}
@@ -328,13 +329,16 @@ func (d *Document) Version() (*VersionInfo, error) {
 				continue
 			}
 			v.DriverVer, v.HasDriverVer = dv, true
-		case k == "pnplockdown":
-			v.PnpLockdown = val
-		case k == "driverpackagetype":
-			v.DriverPackageType = val
-		case k == "driverpackagedisplayname":
-			v.DriverPackageDisplayName = val
+		case is("pnplockdown"):
+			v.PnpLockdown = l.Field(0)
+		case is("driverpackagetype"):
+			v.DriverPackageType = l.Field(0)
+		case is("driverpackagedisplayname"):
+			v.DriverPackageDisplayName = l.Field(0)
 		}
+	}
+	if err := d.SubstitutionErr(); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
