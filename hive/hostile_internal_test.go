@@ -168,6 +168,46 @@ func TestHostileInputs(t *testing.T) {
 			ri := le32(h.nkAt(keyOff(t, h, "Wide")).subList())
 			put32(h.cellAt(ri)[8:], le32(h.cellAt(ri)[4:]))
 		}, false},
+		{"ri lists one leaf many times, count to match", 5, wide, func(t *testing.T, h *Hive) {
+			// The nk's subkey count agrees with the multiplied total, so
+			// only the duplicate leaf itself can stop the amplification.
+			w := keyOff(t, h, "Wide")
+			ri := h.cellAt(le32(h.nkAt(w).subList()))
+			n := int(le16(ri[2:]))
+			require.GreaterOrEqual(t, n, 2)
+			leaf := le32(ri[4:])
+			for i := range n {
+				put32(ri[4+4*i:], leaf)
+			}
+			put32(h.nkAt(w).nSub(), uint32(n)*uint32(le16(h.cellAt(leaf)[2:])))
+		}, false},
+		{"ri of 1,000 copies of a 60,000-entry leaf claims 60 million keys", 5, func(h *Hive) {
+			tree(h)
+			_, err := h.Root().CreateKey(`Amp\x`)
+			require.NoError(t, err)
+		}, func(t *testing.T, h *Hive) {
+			amp := keyOff(t, h, "Amp")
+			child := keyOff(t, h, `Amp\x`)
+			const leafN, riN = 60000, 1000
+			leaf := make([]byte, 4+4*leafN)
+			copy(leaf, sigLI)
+			put16(leaf[2:], leafN)
+			for i := range leafN {
+				put32(leaf[4+4*i:], child)
+			}
+			lo, err := h.newCell(leaf)
+			require.NoError(t, err)
+			ri := make([]byte, 4+4*riN)
+			copy(ri, sigRI)
+			put16(ri[2:], riN)
+			for i := range riN {
+				put32(ri[4+4*i:], lo)
+			}
+			ro, err := h.newCell(ri)
+			require.NoError(t, err)
+			put32(h.nkAt(amp).subList(), ro)
+			put32(h.nkAt(amp).nSub(), leafN*riN)
+		}, false},
 		{"counts larger than their cells", 5, tree, func(t *testing.T, h *Hive) {
 			put32(h.nkAt(h.root).nSub(), 0xFFFFFFFF)
 			a := keyOff(t, h, "A")

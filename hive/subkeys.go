@@ -114,8 +114,17 @@ func (h *Hive) listLeaves(top uint32) (leaves []uint32, ri bool, total int, err 
 			return nil, true, 0, cellErr(top, "ri list", "%d entries exceed the cell", n)
 		}
 		leaves = make([]uint32, n)
+		seen := make(map[uint32]struct{}, n)
 		for i := range n {
 			leaves[i] = le32(c[4+4*i:])
+			// A leaf listed twice would multiply the entry count (an ri of
+			// 65,535 copies of a 65,535-entry leaf claims 4 billion keys in
+			// half a megabyte). Windows never writes one; refuse it, so the
+			// total stays bounded by the cells actually present.
+			if _, dup := seen[leaves[i]]; dup {
+				return nil, true, 0, cellErr(top, "ri list", "leaf %#x listed twice", leaves[i]+binsStart)
+			}
+			seen[leaves[i]] = struct{}{}
 		}
 		for _, l := range leaves {
 			_, ln, err := h.leaf(l)
