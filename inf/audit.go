@@ -118,7 +118,8 @@ func cmpLower(a, b string) int {
 // must be identical. For each package it works out what installs on o,
 // groups the drivers by service and binary, reports groups whose DriverVer
 // differ, and for every hardware ID offered by several packages which one
-// Windows ranks first.
+// Windows ranks first. The packages' warnings, prefixed with their names,
+// stop at the largest Limits.MaxWarnings of their documents.
 func Audit(pkgs []Package, o OS) (*AuditReport, error) {
 	rep := &AuditReport{}
 	drivers := make([]*Driver, len(pkgs))
@@ -145,9 +146,7 @@ func Audit(pkgs []Package, o OS) (*AuditReport, error) {
 	for pi, p := range pkgs {
 		dr := drivers[pi]
 		for _, x := range dr.Warnings {
-			if x.Code == tooManyWarnings {
-				w.dropped++
-			} else if w.room() {
+			if w.room() {
 				x.Msg = p.Name + ": " + x.Msg
 				w.list = append(w.list, x)
 			}

@@ -117,3 +117,39 @@ func BenchmarkWriteEdited(b *testing.B) {
 		_ = d.Bytes()
 	}
 }
+
+// BenchmarkParseApplyHivesys parses hivesys.inf and applies its [AddReg]
+// to a MemRegistry, as the bench suite's "parse + apply" case does.
+func BenchmarkParseApplyHivesys(b *testing.B) {
+	data := testutil.ReadFixture(b, "inf/reactos/hivesys.inf")
+	opts := &inf.ApplyOptions{Roots: map[string]string{`HKLM\SYSTEM`: ""}}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := inf.Parse(data, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := inf.ApplyHiveINF(inf.NewMemRegistry(), opts, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDriverNetrtwlans works out the driver of netrtwlans.inf (UTF-16,
+// 36 KB) for amd64 on a parsed document.
+func BenchmarkDriverNetrtwlans(b *testing.B) {
+	data := testutil.ReadFixture(b, "inf/wds/netrtwlans.inf")
+	d, err := inf.Parse(data, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := inf.OS{Arch: inf.AMD64, Major: 10, Build: 19041}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Driver(o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

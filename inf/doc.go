@@ -66,11 +66,30 @@
 // the input (one copy of it, plus line and field tables), never from counts
 // the input claims; it never panics, and it returns errors wrapping the
 // sentinels of errors.go, structural ones as [*FormatError] with the byte
-// offset and line number. %strkey% substitution is single-pass and its
-// results are cut at [Limits].MaxFieldLen characters, so a small file
-// cannot expand into a large one. Registry application only calls the
+// offset and line number.
+//
+// The readers on top of a Document allocate in proportion to the input
+// too, not to what a hostile file could make them return. %strkey%
+// substitution is single-pass and its results are cut at
+// [Limits].MaxFieldLen characters; a field that is one token, or names no
+// known token, shares the document's text, and a result that has to be
+// built is built once per document (every later read shares it) and
+// charged to [Limits].MaxSubstitution, so that tokens expanding to 4,096
+// characters on every line cannot turn a small file into a large one
+// ([Document.SubstitutionErr]). Lookups repeated per line (source disks,
+// destination directories, service-install sections, models sections
+// chosen by several manufacturers, files already resolved) go through
+// per-call indexes instead of rescanning sections, results are sized
+// before they are built, and warnings stop at [Limits].MaxWarnings. With
+// the default limits, parsing an input of at most 1 MiB allocates at
+// most 64 MiB, and so does each reader call on the document (Version,
+// Manufacturers, Models, Install, Services, CopyFileList, Driver, RegOps,
+// ApplyOps, ApplyRegistry, ApplyHiveINF, NewOEM and Lint, Audit, Fields on
+// every line, Substitute, Summary, Dump, Stamp); TestHostileReaders
+// measures it on adversarial inputs. Registry application only calls the
 // target with paths derived from the INF under the caller's root mapping;
-// lines whose root is not mapped are reported, not applied.
+// lines whose root is not mapped are reported, not applied, and a section
+// is not applied at all when one of its lines does not decode.
 //
 // # Limits
 //
@@ -78,8 +97,11 @@
 // and count (200,000 lines), continuation (10,000 lines, 1 MiB per entry),
 // the number of distinct sections (100,000), section names (255
 // characters, SetupAPI's limit) and fields (4,096 characters, SetupAPI's
-// documented limit, before and after substitution). Exceeding one fails
-// with [ErrLimit].
+// documented limit, before and after substitution); and, for the readers,
+// the text substitution builds per document between edits (8 MiB), the
+// devices [Document.Driver] returns (100,000) and the warnings of one call
+// (1,000, then one "too-many-warnings"). Exceeding one fails with
+// [ErrLimit], except the last, which only shortens the list.
 //
 // The rules follow Microsoft's INF documentation ([General Syntax Rules for
 // INF Files], [INF Strings Section], [INF Manufacturer Section], [INF AddReg

@@ -531,7 +531,10 @@ func (l *Line) NumFields() int { return len(l.fields) }
 // The slice must not be modified.
 func (l *Line) RawFields() []string { return l.fields }
 
-// Fields returns the fields with %strkey% tokens substituted.
+// Fields returns the fields with %strkey% tokens substituted, in a new
+// slice. The substituted strings are shared: reading a line again, or
+// another line with the same text, builds no text again (see
+// Limits.MaxSubstitution and Document.SubstitutionErr).
 func (l *Line) Fields() []string {
 	out := make([]string, len(l.fields))
 	for i, f := range l.fields {

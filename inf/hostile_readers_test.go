@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -369,6 +372,7 @@ func TestHostileReaders(t *testing.T) {
 					})
 					t.Logf("%-26s %6.1f MiB %6dms %v", r.name, float64(n)/(1<<20), el.Milliseconds(), err)
 					assert.LessOrEqual(t, n, uint64(maxHostileAlloc), r.name)
+					assert.Less(t, el, 30*time.Second, "%s: a quadratic path?", r.name)
 					if err != nil {
 						assert.True(t, typedErr(err), "untyped error: %v", err)
 					}
@@ -377,4 +381,292 @@ func TestHostileReaders(t *testing.T) {
 		})
 	}
 	t.Logf("total %v", time.Since(start))
+}
+
+// budgetDoc is a driver INF whose every models line, AddReg line and
+// [Version] value needs substitution to be built: "%b%" followed by a
+// suffix, where b is 4,000 characters.
+func budgetDoc(lines int) string {
+	var sb strings.Builder
+	sb.WriteString("[Version]\nSignature=\"$Windows NT$\"\nProvider=%b%p\n[Manufacturer]\nm=M,NTamd64\n[i]\n[M.NTamd64]\n")
+	for i := range lines {
+		fmt.Fprintf(&sb, "%%b%%%d=i,P%d\n", i, i)
+	}
+	sb.WriteString("[AddReg]\n")
+	for i := range lines {
+		fmt.Fprintf(&sb, "HKLM,K,V%d,0,%%b%%%d\n", i, i)
+	}
+	sb.WriteString(stringsSection())
+	return sb.String()
+}
+
+// TestSubstitutionBudget: substitution that has to build text is charged
+// to Limits.MaxSubstitution; once it runs out, readers with an error
+// result fail with ErrLimit and the accessors return fields unsubstituted;
+// an edit starts the budget again.
+func TestSubstitutionBudget(t *testing.T) {
+	const lines = 50
+	lim := inf.Limits{MaxSubstitution: 20 * (4000 + 128 + 8)} // about 20 fields
+	src := budgetDoc(lines)
+	opts := &inf.ReadOptions{Limits: &lim}
+	d, err := inf.Parse([]byte(src), opts)
+	require.NoError(t, err)
+	require.NoError(t, d.SubstitutionErr())
+
+	// The first models lines are substituted (their key is the value of
+	// b and the index), the later ones come back as written.
+	m := d.Models("M.NTamd64")
+	require.Len(t, m, lines)
+	assert.True(t, m[0].Description == longValue+"0", "first key substituted")
+	assert.Equal(t, fmt.Sprintf("%%b%%%d", lines-1), m[lines-1].Description, "past the budget: unsubstituted")
+	require.ErrorIs(t, d.SubstitutionErr(), inf.ErrLimit)
+	_, err = d.Substitute("%b%x")
+	require.ErrorIs(t, err, inf.ErrLimit)
+	s, err := d.Substitute(m[0].Line.RawKey()) // built before: still shared
+	require.NoError(t, err)
+	assert.True(t, s == longValue+"0")
+
+	// Readers with an error result report it.
+	_, err = d.Driver(osAMD64)
+	require.ErrorIs(t, err, inf.ErrLimit)
+	_, err = d.Version()
+	require.ErrorIs(t, err, inf.ErrLimit)
+	_, err = d.RegOps("AddReg", false)
+	require.ErrorIs(t, err, inf.ErrLimit)
+	_, _, err = d.Install("i", inf.AMD64)
+	require.ErrorIs(t, err, inf.ErrLimit)
+	require.ErrorIs(t, d.Dump(io.Discard), inf.ErrLimit)
+	r := inf.NewMemRegistry()
+	rep, err := inf.ApplyHiveINF(r, nil, d)
+	require.ErrorIs(t, err, inf.ErrLimit)
+	assert.Empty(t, rep.Ops, "a section that does not decode is not applied")
+	assert.False(t, r.HasKey(`HKEY_LOCAL_MACHINE\K`))
+	_, err = inf.Audit([]inf.Package{{Name: "p", Doc: d}}, osAMD64)
+	require.ErrorIs(t, err, inf.ErrLimit)
+	oem := "[Disks]\n" + build(400, "", func(i int) string { return fmt.Sprintf("d = %%b%%%d\n", i) }, "") + stringsSection()
+	_, err = inf.ParseOEM([]byte(oem), &inf.ReadOptions{Limits: &lim})
+	require.ErrorIs(t, err, inf.ErrLimit)
+	_, err = inf.ParseOEM([]byte(oem), nil)
+	require.NoError(t, err)
+
+	// An edit starts the budget again.
+	require.NoError(t, d.Section("Version").Find("Provider").SetField(0, "x"))
+	require.NoError(t, d.SubstitutionErr())
+	m = d.Models("M.NTamd64")
+	assert.True(t, m[0].Description == longValue+"0")
+	require.ErrorIs(t, d.SubstitutionErr(), inf.ErrLimit)
+
+	// With the default budget the whole document reads, and reading it
+	// again builds nothing more.
+	d, err = inf.Parse([]byte(src), nil)
+	require.NoError(t, err)
+	dr, err := d.Driver(osAMD64)
+	require.NoError(t, err)
+	require.Len(t, dr.Devices, lines)
+	for i, dv := range dr.Devices {
+		assert.True(t, dv.Description == longValue+fmt.Sprint(i), "device %d", i)
+	}
+	used := inf.SubstitutionUsed(d)
+	n := measure(func() {
+		for range 10 {
+			for l := range d.Lines() {
+				_, _ = l.Key(), l.Fields()
+			}
+			_, err = d.Driver(osAMD64)
+		}
+	})
+	require.NoError(t, err)
+	assert.Less(t, n, uint64(10*lines*4000), "reads share the strings built once")
+	assert.Equal(t, used, inf.SubstitutionUsed(d),
+		"the AddReg data share the models keys' results (same text); reading again builds nothing")
+}
+
+// TestSubstitutionShares: fields that are one token, or name no known
+// token, share the document's text and cost no budget; every fixture reads
+// with a tiny part of the default budget.
+func TestSubstitutionShares(t *testing.T) {
+	d, err := inf.Parse([]byte(stringsSection()+"[s]\n"+strings.Repeat("k=%b%,%B%,%unknown%,%12%\\x,plain\n", 5000)), nil)
+	require.NoError(t, err)
+	n := measure(func() {
+		for l := range d.Lines() {
+			_, _ = l.Key(), l.Fields()
+		}
+	})
+	assert.Zero(t, inf.SubstitutionUsed(d))
+	assert.Less(t, n, uint64(5000*5*16*2), "only the slices Fields returns")
+	for _, p := range infFixtures(t) {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		d, err := inf.Parse(b, optsFor(p))
+		require.NoError(t, err)
+		for l := range d.Lines() {
+			_, _ = l.Key(), l.Fields()
+		}
+		require.NoError(t, d.SubstitutionErr(), p)
+		assert.Less(t, inf.SubstitutionUsed(d), int64(64<<10), p)
+	}
+}
+
+// TestMaxDevices: a models section selected by many manufacturers counts
+// once per manufacturer, up to Limits.MaxDevices.
+func TestMaxDevices(t *testing.T) {
+	doc := func(mfs int) []byte {
+		return []byte(sig + "[i]\n[M.NTamd64]\n" + strings.Repeat("d=i,P\n", 10) + "[Manufacturer]\n" + strings.Repeat("m=M,NTamd64\n", mfs))
+	}
+	lim := inf.Limits{MaxDevices: 100}
+	d, err := inf.Parse(doc(10), &inf.ReadOptions{Limits: &lim})
+	require.NoError(t, err)
+	dr, err := d.Driver(osAMD64)
+	require.NoError(t, err)
+	assert.Len(t, dr.Devices, 100)
+	assert.Len(t, dr.Manufacturers, 10)
+	d, err = inf.Parse(doc(11), &inf.ReadOptions{Limits: &lim})
+	require.NoError(t, err)
+	_, err = d.Driver(osAMD64)
+	require.ErrorIs(t, err, inf.ErrLimit)
+	_, err = inf.Audit([]inf.Package{{Name: "p", Doc: d}}, osAMD64)
+	require.ErrorIs(t, err, inf.ErrLimit)
+	assert.Equal(t, 100000, inf.DefaultLimits.MaxDevices)
+	assert.Equal(t, int64(8<<20), inf.DefaultLimits.MaxSubstitution)
+}
+
+// TestMaxWarnings: a reader call lists Limits.MaxWarnings warnings and
+// then one that counts the rest.
+func TestMaxWarnings(t *testing.T) {
+	lim := inf.Limits{MaxWarnings: 10}
+	src := sig + "[Manufacturer]\nm=M,NTamd64\n[M.NTamd64]\nd=i,P\n[i]\nCopyFiles=c\n[c]\n" + build(2000, "", func(i int) string { return fmt.Sprintf("f%d\n", i) }, "")
+	d, err := inf.Parse([]byte(src), &inf.ReadOptions{Limits: &lim})
+	require.NoError(t, err)
+	files := len(d.Section("c").Entries())
+	check := func(ws []inf.Warning, total int) {
+		t.Helper()
+		require.Len(t, ws, 11)
+		last := ws[10]
+		assert.Equal(t, "too-many-warnings", last.Code)
+		assert.Contains(t, last.Msg, fmt.Sprint(total-10))
+	}
+	fl, ws := d.CopyFileList([]string{"c"}, inf.AMD64)
+	assert.Len(t, fl, files)
+	check(ws, files)
+	dr, err := d.Driver(osAMD64)
+	require.NoError(t, err)
+	assert.Len(t, dr.Files, files)
+	check(dr.Warnings, files)
+	o, err := inf.ParseOEM([]byte("[scsi]\n"+build(2000, "", func(i int) string { return fmt.Sprintf("o%d = \"d\"\n", i) }, "")), &inf.ReadOptions{Limits: &lim})
+	require.NoError(t, err)
+	ws = o.Lint(nil)
+	check(ws, 2*len(o.Components[0].Options)) // no-files and no-hardware-ids each
+	assert.Equal(t, 1000, inf.DefaultLimits.MaxWarnings)
+}
+
+// TestReadersConcurrent: readers share a document across goroutines (run
+// with -race) and agree.
+func TestReadersConcurrent(t *testing.T) {
+	b := []byte(budgetDoc(20))
+	d, err := inf.Parse(b, nil)
+	require.NoError(t, err)
+	const n = 4
+	out := make([]string, n)
+	var wg sync.WaitGroup
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var sb strings.Builder
+			for l := range d.Lines() {
+				fmt.Fprintln(&sb, l.Key(), l.Fields())
+			}
+			dr, err := d.Driver(osAMD64)
+			if err == nil {
+				fmt.Fprintln(&sb, dr.HardwareIDs(), len(dr.Devices))
+			}
+			_, err = inf.ApplyHiveINF(inf.NewMemRegistry(), nil, d)
+			fmt.Fprintln(&sb, err, d.Dump(&sb))
+			out[g] = sb.String()
+		}()
+	}
+	wg.Wait()
+	for g := 1; g < n; g++ {
+		assert.True(t, out[g] == out[0], "goroutine %d differs", g)
+	}
+}
+
+// TestDumpMatchesSummary: Dump, which streams, prints what Summary holds,
+// rendered here independently, for every fixture.
+func TestDumpMatchesSummary(t *testing.T) {
+	for _, p := range infFixtures(t) {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		d, err := inf.Parse(b, optsFor(p))
+		require.NoError(t, err)
+		s := d.Summary()
+		var want strings.Builder
+		fmt.Fprintf(&want, "# encoding %s, line endings %s, final newline %v, ctrl-z %v, language %s", s.Encoding, s.LineEndings, s.FinalNewline, s.CtrlZ, s.Language)
+		if s.Strings != "" {
+			fmt.Fprintf(&want, ", strings [%s]", s.Strings)
+		}
+		want.WriteString("\n")
+		for _, sec := range s.Sections {
+			fmt.Fprintf(&want, "[%s]\n", sec.Name)
+			for _, e := range sec.Entries {
+				q := make([]string, len(e.Fields))
+				for i, f := range e.Fields {
+					q[i] = strconv.Quote(f)
+				}
+				if e.Key != nil {
+					fmt.Fprintf(&want, "%d: %s = %s\n", e.Line, strconv.Quote(*e.Key), strings.Join(q, ", "))
+				} else {
+					fmt.Fprintf(&want, "%d: %s\n", e.Line, strings.Join(q, ", "))
+				}
+			}
+		}
+		var got strings.Builder
+		require.NoError(t, d.Dump(&got))
+		assert.Equal(t, want.String(), got.String(), p)
+	}
+}
+
+// TestMemRegistryManyValues checks values and keys against a map model,
+// past the count from which a key indexes its values.
+func TestMemRegistryManyValues(t *testing.T) {
+	r := inf.NewMemRegistry()
+	model := map[string]string{} // lower(name) -> data
+	names := map[string]string{} // lower(name) -> name as last set
+	for i := range 40 {
+		name := fmt.Sprintf("Val%d", i)
+		if i%3 == 0 {
+			name = strings.ToUpper(name)
+		}
+		require.NoError(t, r.SetRawValue(` K \\ Sub `, name, 1, []byte{byte(i)}))
+		model[strings.ToLower(name)], names[strings.ToLower(name)] = string([]byte{byte(i)}), name
+	}
+	for i := 0; i < 40; i += 4 {
+		name := fmt.Sprintf("val%d", i)
+		require.NoError(t, r.SetRawValue(`k\sub`, name, 1, []byte{0xFF}))
+		model[name], names[name] = "\xff", name
+	}
+	for i := 1; i < 40; i += 5 {
+		require.NoError(t, r.DeleteValue(`K\SUB`, fmt.Sprintf("VAL%d", i)))
+		delete(model, fmt.Sprintf("val%d", i))
+	}
+	for i := range 45 {
+		name := fmt.Sprintf("vAl%d", i)
+		_, data, ok, err := r.RawValue(`k\sub`, name)
+		require.NoError(t, err)
+		want, has := model[strings.ToLower(name)]
+		assert.Equal(t, has, ok, name)
+		assert.Equal(t, want, string(data), name)
+	}
+	require.NoError(t, r.Walk(func(p string, vals []inf.MemValue) error {
+		if p == `K\Sub` {
+			assert.Len(t, vals, len(model))
+			for _, v := range vals {
+				assert.Equal(t, names[strings.ToLower(v.Name)], v.Name)
+			}
+		}
+		return nil
+	}))
+	require.NoError(t, r.DeleteKey(` k \ `+"\t"+`SUB\ `))
+	assert.False(t, r.HasKey(`K\Sub`))
+	assert.True(t, r.HasKey(`K`))
 }

@@ -346,7 +346,9 @@ type Install struct {
 }
 
 // Install resolves the DDInstall section base for arch (see
-// InstallSectionName) and reads its directives and companion sections.
+// InstallSectionName) and reads its directives and companion sections. It
+// fails with ErrNotFound when there is no such section, and with ErrLimit
+// when substitution ran out of Limits.MaxSubstitution.
 func (d *Document) Install(base string, arch Arch) (*Install, []Warning, error) {
 	r := d.newReader(arch)
 	in := r.install(base)
@@ -692,7 +694,10 @@ func (m Model) eachID(fn func(string)) {
 // the services and the files. Problems that Windows would trip over are
 // reported as warnings; an INF without [Version] or with a wrong signature
 // is an error, and so is one listing more than Limits.MaxDevices devices
-// (ErrLimit).
+// or running out of Limits.MaxSubstitution (ErrLimit). A models section
+// selected by several manufacturers, a DDInstall section used by several
+// models lines and a file-list section named several times are each read
+// once.
 func (d *Document) Driver(o OS) (*Driver, error) {
 	if err := d.CheckSignature(); err != nil {
 		return nil, err

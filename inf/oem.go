@@ -95,7 +95,8 @@ type OEMValue struct {
 var knownComponents = []string{"computer", "display", "keyboard", "mouse", "scsi"}
 
 // ParseOEM parses a txtsetup.oem file with the TextSetup dialect and builds
-// its typed view.
+// its typed view. Besides Parse's errors, it fails with ErrLimit when
+// %strkey% substitution ran out of Limits.MaxSubstitution.
 func ParseOEM(b []byte, opts *ReadOptions) (*OEM, error) {
 	var o ReadOptions
 	if opts != nil {
@@ -106,7 +107,17 @@ func ParseOEM(b []byte, opts *ReadOptions) (*OEM, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewOEM(d), nil
+	return newOEMChecked(d)
+}
+
+// newOEMChecked is NewOEM, failing when substitution ran out of budget
+// (see Document.SubstitutionErr).
+func newOEMChecked(d *Document) (*OEM, error) {
+	o := NewOEM(d)
+	if err := d.SubstitutionErr(); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // OpenOEM reads and parses a txtsetup.oem file.
@@ -120,7 +131,7 @@ func OpenOEM(path string, opts *ReadOptions) (*OEM, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewOEM(d), nil
+	return newOEMChecked(d)
 }
 
 func fieldOr(f []string, i int) string {
@@ -401,12 +412,6 @@ func Is83(name string) bool {
 		}
 	}
 	return true
-}
-
-// lookupFoldKey looks key up in m, whose keys are foldKey forms, without
-// allocating for short ASCII keys.
-func lookupFoldKey[V any](m map[string]V, key string) (V, bool) {
-	return lookupLower(m, key, foldKey)
 }
 
 // Lint checks the file for mistakes text-mode setup trips over and returns

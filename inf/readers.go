@@ -88,6 +88,12 @@ func foldKey(s string) string {
 	return fold(s)
 }
 
+// lookupFoldKey looks key up in m, whose keys are foldKey forms, without
+// allocating for short ASCII keys.
+func lookupFoldKey[V any](m map[string]V, key string) (V, bool) {
+	return lookupLower(m, key, foldKey)
+}
+
 func canonRune(r rune) rune {
 	if r < utf8.RuneSelf {
 		if 'A' <= r && r <= 'Z' {

@@ -85,7 +85,7 @@ func (d *Document) Stamp(o StampOptions) error {
 	})
 
 	if len(rules) > 0 {
-		var out []byte
+		out := make([]byte, 0, d.size+d.size/8) // room for longer replacements
 		changed := false
 		out = append(out, d.head...)
 		for l := d.first; l != nil; l = l.next {

@@ -290,7 +290,9 @@ type VersionInfo struct {
 	DriverPackageDisplayName string
 }
 
-// Version reads the [Version] section. Values are substituted.
+// Version reads the [Version] section. Values are substituted; it fails
+// with ErrNotFound without [Version], and with ErrLimit when substitution
+// ran out of Limits.MaxSubstitution (see Document.SubstitutionErr).
 func (d *Document) Version() (*VersionInfo, error) {
 	s := d.Section("Version")
 	if s == nil {
