@@ -72,7 +72,7 @@ func (e *Env) Time(fn func() error) ([]time.Duration, error) {
 // Command times an external program (stdout discarded); a missing program
 // gives a Result with a note and no runs.
 func (e *Env) Command(suite, cas string, size int64, name string, args ...string) Result {
-	r := Result{Suite: suite, Case: cas, Impl: name + " " + strings.Join(args, " "), Bytes: size}
+	r := Result{Suite: suite, Case: cas, Impl: shellLine(append([]string{name}, args...)), Bytes: size}
 	path, err := exec.LookPath(name)
 	if err != nil {
 		r.Note = "missing: " + name + " not installed"
@@ -91,6 +91,20 @@ func (e *Env) Command(suite, cas string, size int64, name string, args ...string
 		r.Note = "error: " + err.Error()
 	}
 	return r
+}
+
+// shellLine renders a command as a POSIX shell would need it typed:
+// arguments with characters the shell treats specially are single-quoted.
+func shellLine(argv []string) string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@,+%") == "" {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
 }
 
 // Func times one of our functions.
@@ -162,7 +176,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	printTable(stdout, all)
 	if *results != "" {
 		var md bytes.Buffer
-		writeMarkdown(&md, all, *runs)
+		writeMarkdown(&md, all, *runs, args)
 		if err := os.WriteFile(*results, md.Bytes(), 0o644); err != nil {
 			return err
 		}
@@ -203,11 +217,47 @@ func printTable(w io.Writer, all []Result) {
 	tw.Flush()
 }
 
-func writeMarkdown(w io.Writer, all []Result, runs int) {
-	host, _ := os.Hostname()
-	fmt.Fprintf(w, "# Benchmark results\n\nMachine: %s, %s/%s, %d CPUs, %s. Date: %s. Medians of %d runs after one warm-up run.\n\n",
-		host, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), runs)
-	fmt.Fprintln(w, "Command: `go run ./bench -results bench/RESULTS.md`")
+// machine describes the host: CPU model and count, memory, OS and kernel
+// (from /proc and /etc/os-release where present), Go version.
+func machine() string {
+	parts := []string{fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())}
+	field := func(file, key string) string {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return ""
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == key {
+				return strings.TrimSpace(v)
+			}
+			if k, v, ok := strings.Cut(line, "="); ok && k == key {
+				return strings.Trim(v, `"`)
+			}
+		}
+		return ""
+	}
+	if v := field("/proc/cpuinfo", "model name"); v != "" {
+		parts = append(parts, v)
+	}
+	if v := field("/proc/meminfo", "MemTotal"); v != "" {
+		var kb int64
+		if _, err := fmt.Sscanf(v, "%d kB", &kb); err == nil {
+			parts = append(parts, fmt.Sprintf("%.1f GiB RAM", float64(kb)/(1<<20)))
+		}
+	}
+	if v := field("/etc/os-release", "PRETTY_NAME"); v != "" {
+		parts = append(parts, v)
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		parts = append(parts, "Linux "+strings.TrimSpace(string(b)))
+	}
+	return strings.Join(append(parts, runtime.Version()), ", ")
+}
+
+func writeMarkdown(w io.Writer, all []Result, runs int, args []string) {
+	fmt.Fprintf(w, "# Benchmark results\n\nMachine: %s. Date: %s. Medians of %d runs after one warm-up run.\n\n",
+		machine(), time.Now().UTC().Format("2006-01-02"), runs)
+	fmt.Fprintf(w, "Command: `%s`\n", strings.Join(append([]string{"go run ./bench"}, args...), " "))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| suite | case | implementation | median | MB/s | peer/ours | note |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
