@@ -98,8 +98,12 @@ func (h *Hive) isFreeCell(off, size uint32) bool {
 	return s > 0 && uint32(s) == size
 }
 
-// take removes and returns a free cell of at least need bytes.
+// take removes and returns a free cell of at least need bytes. The free
+// cell that ends the hive bins is taken only when no other fits: left free,
+// it lets the last cell of the file (often a value that keeps growing) grow
+// in place, and grow can lengthen it instead of adding a bin.
 func (f *freeIndex) take(h *Hive, need uint32) (freeEntry, bool) {
+	var tail freeEntry
 	for b := bucketOf(need); b < numBuckets; b++ {
 		list := f.buckets[b]
 		for i := len(list) - 1; i >= 0; i-- {
@@ -111,6 +115,10 @@ func (f *freeIndex) take(h *Hive, need uint32) (freeEntry, bool) {
 				continue
 			}
 			if e.size >= need {
+				if e.off+e.size == h.binsLen && tail.size == 0 {
+					tail = e
+					continue
+				}
 				list[i] = list[len(list)-1]
 				f.buckets[b] = list[:len(list)-1]
 				return e, true
@@ -118,7 +126,19 @@ func (f *freeIndex) take(h *Hive, need uint32) (freeEntry, bool) {
 		}
 		f.buckets[b] = list
 	}
-	return freeEntry{}, false
+	if tail.size == 0 {
+		return freeEntry{}, false
+	}
+	b := bucketOf(tail.size)
+	list := f.buckets[b]
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i] == tail {
+			list[i] = list[len(list)-1]
+			f.buckets[b] = list[:len(list)-1]
+			break
+		}
+	}
+	return tail, true
 }
 
 // scanBins walks every hive bin, records bin boundaries, cell starts and
@@ -202,23 +222,34 @@ func (h *Hive) cell(off uint32, what string) ([]byte, error) {
 	return h.buf[p+4 : p+int(-s)], nil
 }
 
-// alloc allocates a cell with room for payload bytes of data and returns
-// its offset. The data is zeroed.
-func (h *Hive) alloc(payload int) (uint32, error) {
+// cellNeed is the cell size (size field included, rounded to 8) that holds
+// payload bytes of data.
+func cellNeed(payload int) (uint32, error) {
 	if payload < 0 || int64(payload) > math.MaxInt32-4096 {
 		return 0, ErrLimit
 	}
-	need := uint32(payload+4+7) &^ 7
-	if need < 8 {
-		need = 8
+	return max(uint32(payload+4+7)&^7, 8), nil
+}
+
+// alloc allocates a cell with room for payload bytes of data and returns
+// its offset. The data is zeroed.
+func (h *Hive) alloc(payload int) (uint32, error) {
+	need, err := cellNeed(payload)
+	if err != nil {
+		return 0, err
 	}
 	e, ok := h.freeIdx.take(h, need)
 	if !ok {
-		var err error
 		if e, err = h.grow(need); err != nil {
 			return 0, err
 		}
 	}
+	return h.place(e, need), nil
+}
+
+// place allocates need bytes at the start of the free cell e (taken from
+// the index), returning what is left to the index, and zeroes the data.
+func (h *Hive) place(e freeEntry, need uint32) uint32 {
 	h.touch()
 	if e.size-need >= 8 {
 		rest := e.off + need
@@ -231,13 +262,26 @@ func (h *Hive) alloc(payload int) (uint32, error) {
 	p := binsStart + int(e.off)
 	put32(h.buf[p:], uint32(-int32(need)))
 	clear(h.buf[p+4 : p+int(need)])
-	return e.off, nil
+	return e.off
 }
 
-// grow appends a hive bin large enough for a cell of need bytes and
-// returns the free cell covering the rest of it. Data after the bins (file
-// padding) is dropped.
+// grow makes room for a cell of need bytes at the end of the hive bins and
+// returns the free cell there. When the last bin ends with a free cell, that
+// bin is lengthened and the cell with it (so a value that keeps growing
+// reuses the space it leaves behind instead of leaving a trail of
+// part-empty bins); otherwise a new bin is appended. Data after the bins
+// (file padding) is dropped.
 func (h *Hive) grow(need uint32) (freeEntry, error) {
+	if c, free := h.trailingFree(); free > 0 {
+		if free < need {
+			if _, err := h.extendBins(need - free); err != nil {
+				return freeEntry{}, err
+			}
+		}
+		size := h.binsLen - c
+		put32(h.buf[binsStart+int(c):], size)
+		return freeEntry{c, size}, nil
+	}
 	size := (need + hbinHeaderSize + 4095) &^ 4095
 	if uint64(h.binsLen)+uint64(size) > uint64(h.lim.MaxFileSize) || uint64(h.binsLen)+uint64(size) > math.MaxUint32-4096 {
 		return freeEntry{}, ErrLimit
@@ -259,6 +303,46 @@ func (h *Hive) grow(need uint32) (freeEntry, error) {
 	h.starts.set(c >> 3)
 	h.touch()
 	return freeEntry{c, size - hbinHeaderSize}, nil
+}
+
+// trailingFree returns the free cell that ends the hive bins, if the last
+// bin ends with one (free is 0 otherwise).
+func (h *Hive) trailingFree() (off, free uint32) {
+	if h.binsLen == 0 {
+		return 0, 0
+	}
+	bin := h.binStart(h.binsLen - 1)
+	pi := h.starts.prev(h.binsLen>>3, (bin+hbinHeaderSize)>>3)
+	if pi < 0 {
+		return 0, 0
+	}
+	c := uint32(pi) << 3
+	if s := h.cellSize(c); s > 0 && c+uint32(s) == h.binsLen {
+		return c, uint32(s)
+	}
+	return 0, 0
+}
+
+// extendBins lengthens the last hive bin by at least n bytes (whole 4 KiB
+// pages) of zeros and returns the length added. The caller makes the new
+// bytes part of the cell that ended the bin.
+func (h *Hive) extendBins(n uint32) (uint32, error) {
+	extra := (n + 4095) &^ 4095
+	if uint64(h.binsLen)+uint64(extra) > uint64(h.lim.MaxFileSize) || uint64(h.binsLen)+uint64(extra) > math.MaxUint32-4096 {
+		return 0, ErrLimit
+	}
+	bin := h.binStart(h.binsLen - 1)
+	h.buf = h.buf[:binsStart+int(h.binsLen)]
+	h.buf = append(h.buf, make([]byte, extra)...)
+	hdr := (*hbinHeader)(h.buf[binsStart+int(bin):][:hbinHeaderSize])
+	put32(hdr.size(), le32(hdr.size())+extra)
+	h.binsLen += extra
+	for range extra / 4096 {
+		h.binOf = append(h.binOf, bin)
+	}
+	h.starts = h.starts.grow(int(h.binsLen / 8))
+	h.touch()
+	return extra, nil
 }
 
 // free releases the allocated cell at off, zeroing its data and merging it
@@ -308,14 +392,11 @@ func (h *Hive) realloc(off uint32, payload int) (uint32, error) {
 	if _, err := h.cell(off, "cell"); err != nil {
 		return 0, err
 	}
-	if payload < 0 || int64(payload) > math.MaxInt32-4096 {
-		return 0, ErrLimit
+	need, err := cellNeed(payload)
+	if err != nil {
+		return 0, err
 	}
 	size := uint32(-h.cellSize(off))
-	need := uint32(payload+4+7) &^ 7
-	if need < 8 {
-		need = 8
-	}
 	if need <= size {
 		if size-need >= 16 {
 			h.touch()
@@ -345,10 +426,35 @@ func (h *Hive) realloc(off uint32, payload int) (uint32, error) {
 			return off, nil
 		}
 	}
-	noff, err := h.alloc(payload)
-	if err != nil {
-		return 0, err
+	e, ok := h.freeIdx.take(h, need)
+	if !ok {
+		// The last cell of the file (or followed only by free space to the
+		// end) grows in place into a lengthened last bin.
+		end := off + size
+		if c, free := h.trailingFree(); end == h.binsLen || (free > 0 && c == end) {
+			if _, err := h.extendBins(need - size - free); err != nil {
+				return 0, err
+			}
+			if free > 0 {
+				h.starts.clear(c >> 3)
+				clear(h.buf[binsStart+int(c):][:4])
+			}
+			total := h.binsLen - off
+			if total-need >= 8 {
+				rest := off + need
+				put32(h.buf[binsStart+int(rest):], total-need)
+				h.starts.set(rest >> 3)
+				h.freeIdx.push(rest, total-need)
+				total = need
+			}
+			put32(h.buf[binsStart+int(off):], uint32(-int32(total)))
+			return off, nil
+		}
+		if e, err = h.grow(need); err != nil {
+			return 0, err
+		}
 	}
+	noff := h.place(e, need)
 	copy(h.buf[binsStart+int(noff)+4:], h.buf[binsStart+int(off)+4:binsStart+int(off)+int(size)])
 	return noff, h.free(off)
 }

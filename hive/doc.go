@@ -34,7 +34,10 @@
 // the real ones; security descriptors shared between keys through sk cells
 // with correct reference counts and list links; cells 8-byte aligned,
 // allocated from free space (best fit, split, merged with free neighbours
-// when freed, freed data zeroed) before new hive bins are appended; the
+// when freed, freed data zeroed) before the hive grows; the free cell that
+// ends the file is kept for last, and the hive grows by lengthening the last
+// bin when it ends in free space (so a value rewritten ever longer grows in
+// place) or else by appending a bin; the
 // base block's sequence numbers made equal, its time stamp and checksum
 // (with the 0 and 0xFFFFFFFF fix-ups) recomputed on every write.
 //

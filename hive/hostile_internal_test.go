@@ -316,12 +316,9 @@ func TestHostileInputs(t *testing.T) {
 			_, err := h.grow(1000 * 1024)
 			require.NoError(t, err)
 		}, func(t *testing.T, h *Hive) {
-			off := h.binsLen - 1000*1024 - 4096 + hbinHeaderSize
-			for off&4095 != hbinHeaderSize {
-				off++
-			}
-			end := h.binEnd(off)
-			for c := off; c < end; c += 8 {
+			off, free := h.trailingFree()
+			require.GreaterOrEqual(t, free, uint32(1000*1024))
+			for c := off; c < off+free; c += 8 {
 				put32(h.buf[binsStart+int(c):], 8)
 			}
 		}, true},
