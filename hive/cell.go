@@ -250,19 +250,25 @@ func (h *Hive) alloc(payload int) (uint32, error) {
 // place allocates need bytes at the start of the free cell e (taken from
 // the index), returning what is left to the index, and zeroes the data.
 func (h *Hive) place(e freeEntry, need uint32) uint32 {
-	h.touch()
-	if e.size-need >= 8 {
-		rest := e.off + need
-		put32(h.buf[binsStart+int(rest):], e.size-need)
-		h.starts.set(rest >> 3)
-		h.freeIdx.push(rest, e.size-need)
-	} else {
-		need = e.size
-	}
+	h.claim(e.off, e.size, need)
 	p := binsStart + int(e.off)
-	put32(h.buf[p:], uint32(-int32(need)))
-	clear(h.buf[p+4 : p+int(need)])
+	clear(h.buf[p+4 : p+int(-h.cellSize(e.off))])
 	return e.off
+}
+
+// claim makes the total bytes at off (no longer a free cell) one allocated
+// cell of need bytes, giving what lies beyond need back to the free index
+// when it can hold a cell.
+func (h *Hive) claim(off, total, need uint32) {
+	h.touch()
+	if total-need >= 8 {
+		rest := off + need
+		put32(h.buf[binsStart+int(rest):], total-need)
+		h.starts.set(rest >> 3)
+		h.freeIdx.push(rest, total-need)
+		total = need
+	}
+	put32(h.buf[binsStart+int(off):], uint32(-int32(total)))
 }
 
 // grow makes room for a cell of need bytes at the end of the hive bins and
@@ -411,18 +417,9 @@ func (h *Hive) realloc(off uint32, payload int) (uint32, error) {
 	// Grow in place into a following free cell.
 	if next := off + size; next < h.binEnd(off) && h.starts.get(next>>3) {
 		if ns := h.cellSize(next); ns > 0 && size+uint32(ns) >= need {
-			h.touch()
-			total := size + uint32(ns)
 			h.starts.clear(next >> 3)
 			clear(h.buf[binsStart+int(next):][:uint32(ns)])
-			if total-need >= 8 {
-				rest := off + need
-				put32(h.buf[binsStart+int(rest):], total-need)
-				h.starts.set(rest >> 3)
-				h.freeIdx.push(rest, total-need)
-				total = need
-			}
-			put32(h.buf[binsStart+int(off):], uint32(-int32(total)))
+			h.claim(off, size+uint32(ns), need)
 			return off, nil
 		}
 	}
@@ -439,15 +436,7 @@ func (h *Hive) realloc(off uint32, payload int) (uint32, error) {
 				h.starts.clear(c >> 3)
 				clear(h.buf[binsStart+int(c):][:4])
 			}
-			total := h.binsLen - off
-			if total-need >= 8 {
-				rest := off + need
-				put32(h.buf[binsStart+int(rest):], total-need)
-				h.starts.set(rest >> 3)
-				h.freeIdx.push(rest, total-need)
-				total = need
-			}
-			put32(h.buf[binsStart+int(off):], uint32(-int32(total)))
+			h.claim(off, h.binsLen-off, need)
 			return off, nil
 		}
 		if e, err = h.grow(need); err != nil {
