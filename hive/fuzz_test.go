@@ -129,6 +129,24 @@ func fuzzBody(t *testing.T, b []byte) {
 		if err != nil || !ok || typ != uint32(hive.Binary) || string(data) != "fuzz" {
 			t.Fatalf("edit lost: %v %v %v %q", err, ok, typ, data)
 		}
+		// The value grows past a page and past a big-data segment
+		// (reallocation, growth of the last bin, db cells from 1.4).
+		for _, n := range []int{5000, 9000, 20000} {
+			want := bytes.Repeat([]byte{byte(n)}, n)
+			if err := h.SetRawValue(`FuzzKey\Sub`, "FuzzValue", uint32(hive.Binary), want); err != nil {
+				if !typedErr(err) {
+					t.Fatalf("untyped edit error: %v", err)
+				}
+				return
+			}
+			r, err := hive.Parse(h.Bytes(), nil)
+			if err != nil {
+				t.Fatalf("hive with a %d-byte value does not reopen: %v", n, err)
+			}
+			if _, data, ok, err := r.RawValue(`FuzzKey\Sub`, "FuzzValue"); err != nil || !ok || !bytes.Equal(data, want) {
+				t.Fatalf("%d-byte value lost: %v %v %d bytes", n, err, ok, len(data))
+			}
+		}
 	}
 }
 
