@@ -121,6 +121,30 @@ func TestLimitSubstitution(t *testing.T) {
 	assert.True(t, s == strings.Repeat(big, 10))
 }
 
+// TestLimitSubstituteUnchanged: the limit holds for text Substitute has
+// nothing to replace in (a fuzz finding: 4,658 characters with two unknown
+// tokens came back whole), and a zero Document uses the default limit
+// rather than cutting everything at 0.
+func TestLimitSubstituteUnchanged(t *testing.T) {
+	d, err := inf.Parse([]byte("[Strings]\nknown=v\n"), nil)
+	require.NoError(t, err)
+	var zero inf.Document
+	for _, doc := range []*inf.Document{d, &zero} {
+		for _, s := range []string{
+			strings.Repeat("é", 4097),
+			"%A%%B" + strings.Repeat("\x1b", 4650) + "%",
+		} {
+			got, err := doc.Substitute(s)
+			require.ErrorIs(t, err, inf.ErrLimit)
+			assert.Equal(t, 4096, utf8.RuneCountInString(got))
+			assert.True(t, strings.HasPrefix(s, got))
+		}
+		got, err := doc.Substitute("a%%b " + strings.Repeat("x", 4000))
+		require.NoError(t, err)
+		assert.Equal(t, "a%b "+strings.Repeat("x", 4000), got)
+	}
+}
+
 // TestHostileInputs: inputs built to stress the parser return quickly with
 // a document or a typed error, never a panic.
 func TestHostileInputs(t *testing.T) {

@@ -127,10 +127,31 @@ func (d *Document) Substitute(s string) (string, error) {
 	if err != nil {
 		return r, err
 	}
+	// Text with nothing to replace comes back as it is, however long; the
+	// limit holds for it too.
+	if max := d.fieldMax(); !cut && len(r) > max && utf8.RuneCountInString(r) > max {
+		n := 0
+		for i := range r {
+			if n == max {
+				r = r[:i]
+				break
+			}
+			n++
+		}
+		cut = true
+	}
 	if cut {
-		return r, fmt.Errorf("%w: substituted text longer than %d characters", ErrLimit, d.lim.MaxFieldLen)
+		return r, fmt.Errorf("%w: substituted text longer than %d characters", ErrLimit, d.fieldMax())
 	}
 	return r, nil
+}
+
+// fieldMax is Limits.MaxFieldLen, with its default for a zero Document.
+func (d *Document) fieldMax() int {
+	if d.lim.MaxFieldLen > 0 {
+		return d.lim.MaxFieldLen
+	}
+	return DefaultLimits.MaxFieldLen
 }
 
 // SubstitutionErr returns an error wrapping ErrLimit when %strkey%
@@ -185,7 +206,7 @@ func (d *Document) substitute(s string) (string, bool, error) {
 		return s, false, nil
 	}
 	strs := d.stringsTable()
-	max := d.lim.MaxFieldLen
+	max := d.fieldMax()
 	if len(s) >= 3 && s[0] == '%' && s[len(s)-1] == '%' && strings.IndexByte(s[1:len(s)-1], '%') < 0 {
 		if v, ok := foldLookup(strs, s[1:len(s)-1]); ok && len(v) <= max {
 			return v, false, nil
