@@ -18,6 +18,8 @@
 #                     default: GOMAXPROCS
 #   FUZZTARGETS       regular expression: only targets whose name matches
 #   FUZZLOGDIR        where full logs go, default a new temporary directory
+#   FUZZRETRIES       reruns of a target after a bare deadline flake (see
+#                     below), default 2
 #
 # A target that fails writes its minimized input to
 # <package>/testdata/fuzz/<Target>/<hash>; the summary prints that path.
@@ -28,7 +30,7 @@
 #
 # A target that fails only with Go's "context deadline exceeded" at the end of
 # -fuzztime, writing no input (a known engine race, golang/go#51484), is run
-# once more; a second failure counts.
+# again, up to FUZZRETRIES times (default 2); any other failure counts at once.
 #
 # Exit status: 0 when every target ran without failure, 1 otherwise.
 set -euo pipefail
@@ -38,6 +40,7 @@ FUZZTIME="${FUZZTIME:-1m}"
 FUZZMINIMIZETIME="${FUZZMINIMIZETIME:-5s}"
 FUZZTARGETS="${FUZZTARGETS:-.}"
 FUZZLOGDIR="${FUZZLOGDIR:-$(mktemp -d "${TMPDIR:-/tmp}/fuzz.XXXXXX")}"
+FUZZRETRIES="${FUZZRETRIES:-2}"
 mkdir -p "$FUZZLOGDIR"
 
 extra=()
@@ -69,22 +72,28 @@ for pkg in "${pkgs[@]}"; do
       go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" \
         -fuzzminimizetime "$FUZZMINIMIZETIME" "${extra[@]}" "$pkg" >"$log" 2>&1
     }
-    if ! fuzz_once; then
-      status=FAIL
-      # Go's fuzzing engine can fail a target with a bare "context deadline
-      # exceeded" when -fuzztime ends while a worker is mid-call
-      # (golang/go#51484, #75804): nothing is found and nothing is written.
-      # Only that case is run once more; any failure that writes an input,
-      # panics, reports a test error, or repeats, fails.
+    # deadline_flake: the run in $log failed only with Go's bare "context
+    # deadline exceeded" at the end of -fuzztime, a worker still mid-call
+    # (golang/go#51484, #75804): nothing found, no input written, no test
+    # error, no panic.
+    deadline_flake() {
+      local after
       after=$(ls "$dir/testdata/fuzz/$target" 2>/dev/null | sort || true)
-      if [ "$after" = "$before" ] && grep -q 'context deadline exceeded' "$log" &&
-        ! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:' "$log"; then
-        cp "$log" "$log.flake"
-        echo "    deadline flake (log: $log.flake); running $target once more"
-        retried=" (ran twice: the first run was a deadline flake)"
-        if fuzz_once; then status=ok; fi
-      fi
-    fi
+      [ "$after" = "$before" ] && grep -q 'context deadline exceeded' "$log" &&
+        ! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:' "$log"
+    }
+    # Only such a run is repeated, at most FUZZRETRIES times; any other
+    # failure fails at once.
+    attempt=0
+    until fuzz_once; do
+      status=FAIL
+      if [ "$attempt" -ge "$FUZZRETRIES" ] || ! deadline_flake; then break; fi
+      attempt=$((attempt + 1))
+      cp "$log" "$log.flake$attempt"
+      echo "    deadline flake (log: $log.flake$attempt); running $target again"
+      retried=" (run $((attempt + 1)) times: deadline flakes before)"
+      status=ok
+    done
     # The last progress line holds the totals, e.g.
     # "fuzz: elapsed: 1m0s, execs: 123456 (0/sec), new interesting: 7 (total: 40)";
     # its rate is that of the last interval, so print the average instead.
