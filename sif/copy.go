@@ -1,7 +1,6 @@
 package sif
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/winbootkit/winbootkit/internal/atomicfile"
 )
 
 const fileMedia = "media"
@@ -33,65 +31,18 @@ type CopyOptions struct {
 // CopyFiles copies the files of copies (typically s.Copies, or
 // s.CopyPlan(dir)) from the driver disk src (the directory holding
 // txtsetup.oem, as an fs.FS such as os.DirFS) into the media tree at
-// mediaRoot, each file atomically. Paths on the driver disk are looked up
-// case-insensitively, as on the FAT floppy they come from. A missing file
-// is ErrNotFound and a file over Limits.MaxDriverFileSize ErrLimit, both
-// reported before anything is written. Destinations must stay inside
-// mediaRoot (ErrInvalid otherwise).
+// mediaRoot: ReadCopies, then WriteStaged, so the copy is all or nothing.
+// Paths on the driver disk are looked up case-insensitively, as on the FAT
+// floppy they come from. A missing file is ErrNotFound and a file over
+// Limits.MaxDriverFileSize ErrLimit, both reported before anything is
+// written. Destinations must stay inside mediaRoot (ErrInvalid otherwise).
+// Edits name the media paths.
 func (s *Slipstream) CopyFiles(src fs.FS, mediaRoot string, copies []FileCopy, opts *CopyOptions) ([]Edit, error) {
-	var o CopyOptions
-	if opts != nil {
-		o = *opts
+	files, err := s.ReadCopies(src, copies, opts)
+	if err != nil {
+		return nil, err
 	}
-	type job struct {
-		dst  string
-		data []byte
-		c    FileCopy
-	}
-	var jobs []job
-	for _, c := range copies {
-		data, mod, err := readDiskFile(src, c.Source, s.limits.MaxDriverFileSize)
-		if err != nil {
-			return nil, err
-		}
-		rel := c.Media
-		if o.Compress && c.Compressed != "" {
-			rel = c.Compressed
-			mt := o.ModTime
-			if mt.IsZero() {
-				mt = mod
-			}
-			var b bytes.Buffer
-			if _, err := WriteCabinet(&b, path.Base(c.Media), data, mt); err != nil {
-				return nil, err
-			}
-			data = b.Bytes()
-		}
-		dst, err := mediaPath(mediaRoot, rel)
-		if err != nil {
-			return nil, err
-		}
-		jobs = append(jobs, job{dst: dst, data: data, c: c})
-	}
-	var edits []Edit
-	for _, j := range jobs {
-		if err := os.MkdirAll(filepath.Dir(j.dst), 0o755); err != nil {
-			return edits, fmt.Errorf("sif: %w", err)
-		}
-		k := EditAdd
-		if old, err := os.ReadFile(j.dst); err == nil {
-			if bytes.Equal(old, j.data) {
-				edits = append(edits, Edit{Kind: EditUnchanged, File: fileMedia, Section: j.dst})
-				continue
-			}
-			k = EditUpdate
-		}
-		if err := atomicfile.WriteFile(j.dst, j.data, 0o644); err != nil {
-			return edits, fmt.Errorf("sif: %w", err)
-		}
-		edits = append(edits, Edit{Kind: k, File: fileMedia, Section: j.dst, New: j.c.Source})
-	}
-	return edits, nil
+	return WriteStaged(mediaRoot, files, 0o644)
 }
 
 // RemoveCopies deletes the files of copies from the media tree at

@@ -29,8 +29,8 @@ type StagedFile struct {
 	Data []byte
 }
 
-// ReadCopies reads the files of copies from the driver disk src exactly
-// as CopyFiles does (paths looked up case-insensitively, sizes bounded by
+// ReadCopies reads the files of copies from the driver disk src, the
+// first half of CopyFiles (paths looked up case-insensitively, sizes bounded by
 // Limits.MaxDriverFileSize, the driver compressed into F.sy_ when
 // opts.Compress is set) and returns them in memory instead of writing
 // them: for setup media that are not a directory (an ISO image being
