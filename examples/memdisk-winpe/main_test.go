@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -62,62 +61,6 @@ func fsckPartition(t *testing.T, img string, off, size int64) {
 	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 2, out)
 }
 
-// regExport reads a hive with hivexregedit --export into key -> value name
-// -> "type:hexbytes" (hex(1) strings decoded to text).
-func regExport(t *testing.T, hivePath string) map[string]map[string]string {
-	t.Helper()
-	out := testutil.Run(t, testutil.Tool(t, "hivexregedit"), "--export", hivePath, `\`)
-	keys := map[string]map[string]string{}
-	var cur map[string]string
-	var pending string
-	for _, line := range strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n") {
-		if pending != "" {
-			line = pending + strings.TrimSpace(line)
-			pending = ""
-		}
-		if strings.HasSuffix(line, `\`) {
-			pending = strings.TrimSuffix(line, `\`)
-			continue
-		}
-		switch {
-		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
-			cur = map[string]string{}
-			keys[strings.ToLower(line[1:len(line)-1])] = cur
-		case cur != nil && strings.HasPrefix(line, `"`):
-			name, val, ok := strings.Cut(line[1:], `"=`)
-			require.True(t, ok, line)
-			if rest, ok := strings.CutPrefix(val, "hex(1):"); ok {
-				val = "sz:" + utf16Hex(t, rest)
-			}
-			cur[name] = val
-		}
-	}
-	return keys
-}
-
-func hexBytes(t *testing.T, s string) []byte {
-	t.Helper()
-	var b []byte
-	for _, h := range strings.Split(s, ",") {
-		if h == "" {
-			continue
-		}
-		v, err := strconv.ParseUint(h, 16, 8)
-		require.NoError(t, err, h)
-		b = append(b, byte(v))
-	}
-	return b
-}
-
-func utf16Hex(t *testing.T, s string) string {
-	b := hexBytes(t, s)
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		u = append(u, uint16(b[i])|uint16(b[i+1])<<8)
-	}
-	return strings.TrimRight(string(utf16.Decode(u)), "\x00")
-}
-
 // checkImage checks a built image through our packages and through mtools,
 // dosfstools, hivexregedit and wimlib, and returns the BCD bytes mcopy read.
 func checkImage(t *testing.T, img string, want map[string][]byte) []byte {
@@ -144,14 +87,14 @@ func checkImage(t *testing.T, img string, want map[string][]byte) []byte {
 	bcdBytes := mcopy(t, img, off, "Boot/BCD")
 	bcdFile := filepath.Join(t.TempDir(), "BCD")
 	require.NoError(t, os.WriteFile(bcdFile, bcdBytes, 0o644))
-	reg := regExport(t, bcdFile)
+	reg := testutil.HivexExport(t, bcdFile)
 	const rdo = `{ae5534e0-a924-466c-b836-758539a3ee3a}`
 	assert.Equal(t, `sz:\Boot\boot.sdi`, reg[`\objects\`+rdo+`\elements\32000004`]["Element"])
 	def := strings.TrimPrefix(reg[`\objects\{9dea862c-5cdd-4e70-acc1-f32b344d4795}\elements\23000003`]["Element"], "sz:")
 	require.NotEmpty(t, def, "bootmgr default")
 	devHex, ok := strings.CutPrefix(reg[`\objects\`+def+`\elements\11000001`]["Element"], "hex(3):")
 	require.True(t, ok, "device element of %s", def)
-	dev, err := bcd.DecodeDevice(hexBytes(t, devHex))
+	dev, err := bcd.DecodeDevice(testutil.RegHexBytes(t, devHex))
 	require.NoError(t, err)
 	assert.Equal(t, bcd.DeviceRamdisk, dev.Kind)
 	assert.Equal(t, `\sources\boot.wim`, dev.Path)
@@ -178,17 +121,6 @@ func checkImage(t *testing.T, img string, want map[string][]byte) []byte {
 	info := testutil.Run(t, testutil.Tool(t, "wimlib-imagex"), "info", wimFile)
 	assert.Contains(t, info, "Boot Index:     1\n")
 	return bcdBytes
-}
-
-// noFiles asserts that dir holds no regular files (temporary ones included).
-func noFiles(t *testing.T, dir string) {
-	t.Helper()
-	_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err == nil && !e.IsDir() {
-			t.Errorf("unexpected output file %s", p)
-		}
-		return nil
-	})
 }
 
 // TestEmbeddedWIM: the embedded default WIM is valid for wimlib, and our
@@ -448,7 +380,7 @@ func TestErrors(t *testing.T) {
 			t.Log(err)
 			assert.Contains(t, err.Error(), tc.bad)
 			assert.NotContains(t, err.Error(), "\n")
-			noFiles(t, out)
+			assert.Empty(t, testutil.ListFiles(t, out), "output files left")
 			assert.Equal(t, imgSum, sum(readFile(t, img)))
 		})
 	}
@@ -470,12 +402,12 @@ func TestWriteAll(t *testing.T) {
 		}},
 	})
 	require.ErrorIs(t, err, boom)
-	noFiles(t, dir)
+	assert.Empty(t, testutil.ListFiles(t, dir), "output files left")
 
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "c.txt"), 0o755))
 	err = writeAll([]output{textOutput(filepath.Join(dir, "a.txt"), "a"), textOutput(filepath.Join(dir, "c.txt"), "c")})
 	require.Error(t, err)
-	noFiles(t, dir)
+	assert.Empty(t, testutil.ListFiles(t, dir), "output files left")
 
 	require.NoError(t, writeAll([]output{textOutput(filepath.Join(dir, "a.txt"), "a")}))
 	assert.Equal(t, "a", string(readFile(t, filepath.Join(dir, "a.txt"))))

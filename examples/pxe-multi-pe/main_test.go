@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -133,28 +131,6 @@ func runOK(t *testing.T, args ...string) (string, string) {
 	var out, errOut bytes.Buffer
 	require.NoError(t, run(args, &out, &errOut), "stderr: %s", errOut.String())
 	return out.String(), errOut.String()
-}
-
-// files lists the regular files below dir (nil when dir does not exist).
-func files(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			rel, _ := filepath.Rel(dir, p)
-			out = append(out, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	if os.IsNotExist(err) {
-		return nil
-	}
-	require.NoError(t, err)
-	sort.Strings(out)
-	return out
 }
 
 // checkRename checks that patched is orig with every occurrence of old
@@ -310,7 +286,7 @@ func TestEmbeddedDefaults(t *testing.T) {
 	assert.Empty(t, stderr)
 	out := "out"
 	assert.Equal(t, []string{"Boot/BCD", "Test/BCD", "boot/boot.sdi", "boot/pxeboot.n12", "bootmgr.exe", "menu.lst/default",
-		"netpe", "netpe.sif", "netperom.0", "pxelinux.cfg/default", "setupldr.exe", "startrom.n12", "test/pxetest.0", "testmgr.exe"}, files(t, out))
+		"netpe", "netpe.sif", "netperom.0", "pxelinux.cfg/default", "setupldr.exe", "startrom.n12", "test/pxetest.0", "testmgr.exe"}, testutil.ListFiles(t, out))
 
 	// The stand-ins are what the recipes expect: a raw program, a PE, a
 	// store, an SDI.
@@ -346,7 +322,7 @@ func TestEmbeddedDefaults(t *testing.T) {
 	// A second run gives the same bytes (the stand-ins carry no time), and
 	// replaces its own menus.
 	first := map[string][]byte{}
-	for _, f := range files(t, out) {
+	for _, f := range testutil.ListFiles(t, out) {
 		first[f] = readFile(t, filepath.Join(out, f))
 	}
 	stdout2, _ := runOK(t)
@@ -361,7 +337,7 @@ func TestRealParts(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	stdout, stderr := runOK(t, "--wim", "Test/TestPE.wim", "--wim", `Lab\Lab.wim`, "--pe1", "netpe", "-o", out, root)
 	assert.Equal(t, []string{"Lab/BCD", "Test/BCD", "lab/pxelab.0", "labmgr.exe", "menu.lst/default", "netpe", "netpe.sif",
-		"netperom.0", "pxelinux.cfg/default", "test/pxetest.0", "testmgr.exe"}, files(t, out))
+		"netperom.0", "pxelinux.cfg/default", "test/pxetest.0", "testmgr.exe"}, testutil.ListFiles(t, out))
 	checkPE2(t, root, out, "boot/PXEboot.n12", "BOOTMGR.EXE", "boot/BCD", "Test", "Test/TestPE.wim")
 	checkPE2(t, root, out, "boot/PXEboot.n12", "BOOTMGR.EXE", "boot/BCD", "Lab", "Lab/Lab.wim")
 	checkPE1(t, root, out, "netpe")
@@ -373,7 +349,7 @@ func TestRealParts(t *testing.T) {
 	// Installing into the root itself works, and never touches the inputs.
 	writeFile(t, filepath.Join(root, "Test", "TestPE.wim"), []byte("a WIM would be here"))
 	before := map[string][]byte{}
-	for _, f := range files(t, root) {
+	for _, f := range testutil.ListFiles(t, root) {
 		before[f] = readFile(t, filepath.Join(root, f))
 	}
 	_, stderr = runOK(t, "--wim", "Test/TestPE.wim", "-o", root, root)
@@ -412,7 +388,7 @@ func TestSignedBootmgr(t *testing.T) {
 	assert.Contains(t, err.Error(), filepath.Join(root, "BOOTMGR.EXE"))
 	assert.Contains(t, err.Error(), "--strip-signature")
 	assert.NotContains(t, err.Error(), "\n")
-	assert.Nil(t, files(t, out), "nothing written")
+	assert.Nil(t, testutil.ListFiles(t, out), "nothing written")
 
 	runOK(t, "--wim", "Test/TestPE.wim", "--strip-signature", "-o", out, root)
 	mgr := filepath.Join(out, "testmgr.exe")
@@ -481,7 +457,7 @@ func TestInputErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.names)
 			assert.NotContains(t, err.Error(), "\n")
-			assert.Nil(t, files(t, out), "no output files")
+			assert.Nil(t, testutil.ListFiles(t, out), "no output files")
 			assert.Empty(t, so.String())
 		})
 	}
@@ -503,7 +479,7 @@ func TestWriteFailureRollsBack(t *testing.T) {
 	err := run([]string{"--wim", "Test/TestPE.wim", "-o", out, root}, &bytes.Buffer{}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), filepath.Join(out, "Test", "BCD"))
-	assert.Equal(t, []string{"Test", "testmgr.exe"}, files(t, out), "test/pxetest.0 and test/ removed")
+	assert.Equal(t, []string{"Test", "testmgr.exe"}, testutil.ListFiles(t, out), "test/pxetest.0 and test/ removed")
 	assert.Equal(t, "an older testmgr.exe", string(readFile(t, filepath.Join(out, "testmgr.exe"))))
 	ents, err := os.ReadDir(out)
 	require.NoError(t, err)
@@ -519,7 +495,7 @@ func TestForeignMenu(t *testing.T) {
 	err := run([]string{"--wim", "Test/TestPE.wim", "-o", out, root}, &bytes.Buffer{}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), menu+": exists and was not written by pxe-multi-pe")
-	assert.Equal(t, []string{"pxelinux.cfg/default"}, files(t, out))
+	assert.Equal(t, []string{"pxelinux.cfg/default"}, testutil.ListFiles(t, out))
 	assert.Equal(t, "default local\nlabel local\n  localboot 0\n", string(readFile(t, menu)))
 }
 

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -39,28 +38,6 @@ func runOK(t *testing.T, args ...string) (string, string) {
 	var out, errOut bytes.Buffer
 	require.NoError(t, run(args, &out, &errOut), "stderr: %s", errOut.String())
 	return out.String(), errOut.String()
-}
-
-// files lists the regular files below dir (nil when dir does not exist).
-func files(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			rel, _ := filepath.Rel(dir, p)
-			out = append(out, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	if os.IsNotExist(err) {
-		return nil
-	}
-	require.NoError(t, err)
-	sort.Strings(out)
-	return out
 }
 
 // driverSys is the stand-in for viostor.sys on the test's driver disk.
@@ -216,7 +193,7 @@ func TestEmbeddedDefaults(t *testing.T) {
 	t.Chdir(t.TempDir())
 	stdout, _ := runOK(t)
 	assert.Equal(t, []string{"$OEM$/$1/Drivers/viostor/viostor.inf", "I386/HIVESYS.INF", "I386/SETUPREG.HIV", "I386/TXTSETUP.SIF",
-		"I386/viostor.sy_", "SRS/CHKPCI.TXT", "SRS/FREQUENT/viostor.sy_"}, files(t, "out"))
+		"I386/viostor.sy_", "SRS/CHKPCI.TXT", "SRS/FREQUENT/viostor.sy_"}, testutil.ListFiles(t, "out"))
 	sm, err := standIns()
 	require.NoError(t, err)
 	sysWant, err := fs.ReadFile(sm.disk, "xp/x86/viostor.sys")
@@ -257,7 +234,7 @@ func TestEmbeddedDefaults(t *testing.T) {
 
 	// A second run: the same bytes.
 	first := map[string][]byte{}
-	for _, f := range files(t, "out") {
+	for _, f := range testutil.ListFiles(t, "out") {
 		first[f] = readFile(t, filepath.Join("out", f))
 	}
 	stdout2, _ := runOK(t)
@@ -277,7 +254,7 @@ func TestTreeMode(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(stderr, "warning:"), stderr)
 	assert.Contains(t, stderr, "config-unreferenced")
 	assert.Equal(t, []string{"$OEM$/$1/Drivers/viostor/viostor.cat", "$OEM$/$1/Drivers/viostor/viostor.inf",
-		"I386/HIVESYS.INF", "I386/TXTSETUP.SIF", "I386/setupreg.hiv", "I386/viostor.sys"}, files(t, out))
+		"I386/HIVESYS.INF", "I386/TXTSETUP.SIF", "I386/setupreg.hiv", "I386/viostor.sys"}, testutil.ListFiles(t, out))
 	checkVirtio(t, media, out, false)
 
 	// In place, compressed, a second time: the text files do not change
@@ -346,7 +323,7 @@ func TestISOMode(t *testing.T) {
 	checkVirtio(t, mediaTree(t), x, true)
 	tree := filepath.Join(t.TempDir(), "tree")
 	runOK(t, append(virtioArgs(t, disk), "--media", mediaTree(t), "-o", tree, "--compress", "--chkpci", "SRS/CHKPCI.TXT")...)
-	for _, f := range files(t, tree) {
+	for _, f := range testutil.ListFiles(t, tree) {
 		if strings.HasSuffix(f, ".hiv") {
 			continue // a hive carries the time of its edit
 		}
@@ -419,7 +396,7 @@ func TestErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), strings.ReplaceAll(tc.names, "%M", media))
 			assert.NotContains(t, err.Error(), "\n")
-			assert.Nil(t, files(t, out), "no output files")
+			assert.Nil(t, testutil.ListFiles(t, out), "no output files")
 			assert.NoFileExists(t, filepath.Join(media, "o.iso"))
 			assert.Empty(t, so.String())
 		})
@@ -446,7 +423,7 @@ func TestWriteFailureRollsBack(t *testing.T) {
 	err := run(append(virtioArgs(t, disk), "--media", media, "-o", out, "--chkpci", "SRS/CHKPCI.TXT"), &so, &se)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), filepath.Join(out, "SRS", "CHKPCI.TXT"))
-	assert.Equal(t, []string{"I386/TXTSETUP.SIF", "SRS"}, files(t, out))
+	assert.Equal(t, []string{"I386/TXTSETUP.SIF", "SRS"}, testutil.ListFiles(t, out))
 	assert.Equal(t, "an older copy", string(readFile(t, filepath.Join(out, "I386", "TXTSETUP.SIF"))))
 	_, err = os.Stat(filepath.Join(out, "$OEM$"))
 	assert.ErrorIs(t, err, os.ErrNotExist, "directories made by the run are removed")
@@ -478,7 +455,7 @@ func TestTreeModeAMD64(t *testing.T) {
 	_, stderr := runOK(t, "--oem", filepath.Join(disk, "txtsetup.oem"), "--arch", "amd64", "--media", media, "-o", out)
 	assert.Contains(t, stderr, "neither HIVESYS.INF nor SETUPREG.HIV")
 	assert.Equal(t, []string{"$OEM$/$1/Drivers/viostor/viostor.cat", "$OEM$/$1/Drivers/viostor/viostor.inf",
-		"amd64/txtsetup.sif", "amd64/viostor.sys"}, files(t, out))
+		"amd64/txtsetup.sif", "amd64/viostor.sys"}, testutil.ListFiles(t, out))
 	testutil.EqualBytes(t, sys, readFile(t, filepath.Join(out, "amd64", "viostor.sys")))
 	s, err := sif.Parse(readFile(t, filepath.Join(out, "amd64", "txtsetup.sif")), nil)
 	require.NoError(t, err)

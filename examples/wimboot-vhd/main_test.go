@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,56 +35,6 @@ func readFile(t *testing.T, name string) []byte {
 	return b
 }
 
-// regExport reads a hive with hivexregedit --export into lower-cased key ->
-// value name -> data as exported, with hex(1) strings decoded ("sz:text").
-func regExport(t *testing.T, hivePath string) map[string]map[string]string {
-	t.Helper()
-	out := testutil.Run(t, testutil.Tool(t, "hivexregedit"), "--export", hivePath, `\`)
-	keys := map[string]map[string]string{}
-	var cur map[string]string
-	var pending string
-	for _, line := range strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n") {
-		line = pending + strings.TrimSpace(line)
-		pending = ""
-		if strings.HasSuffix(line, `\`) {
-			pending = strings.TrimSuffix(line, `\`)
-			continue
-		}
-		switch {
-		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
-			cur = map[string]string{}
-			keys[strings.ToLower(line[1:len(line)-1])] = cur
-		case cur != nil && strings.HasPrefix(line, `"`):
-			name, val, ok := strings.Cut(line[1:], `"=`)
-			require.True(t, ok, line)
-			if rest, ok := strings.CutPrefix(val, "hex(1):"); ok {
-				b := hexBytes(t, rest)
-				u := make([]uint16, len(b)/2)
-				for i := range u {
-					u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
-				}
-				val = "sz:" + strings.TrimRight(string(utf16.Decode(u)), "\x00")
-			}
-			cur[name] = val
-		}
-	}
-	return keys
-}
-
-func hexBytes(t *testing.T, s string) []byte {
-	t.Helper()
-	var b []byte
-	for _, h := range strings.Split(s, ",") {
-		if h == "" {
-			continue
-		}
-		v, err := strconv.ParseUint(h, 16, 8)
-		require.NoError(t, err, h)
-		b = append(b, byte(v))
-	}
-	return b
-}
-
 // vhdEntry is what hivexregedit shows of one VHD boot entry.
 type vhdEntry struct {
 	id, desc, loader string
@@ -107,14 +56,14 @@ func vhdEntries(t *testing.T, reg map[string]map[string]string) map[string]vhdEn
 		if !ok || reg[key+`\description`]["Type"] != "dword:10200003" {
 			continue
 		}
-		dev, err := bcd.DecodeDevice(hexBytes(t, devHex))
+		dev, err := bcd.DecodeDevice(testutil.RegHexBytes(t, devHex))
 		require.NoError(t, err)
 		if dev.Kind != bcd.DeviceVHD {
 			continue
 		}
 		osHex, ok := strings.CutPrefix(el("21000001"), "hex(3):")
 		require.True(t, ok, "osdevice of %s", id)
-		osdev, err := bcd.DecodeDevice(hexBytes(t, osHex))
+		osdev, err := bcd.DecodeDevice(testutil.RegHexBytes(t, osHex))
 		require.NoError(t, err)
 		e := vhdEntry{id: id, desc: strings.TrimPrefix(el("12000004"), "sz:"), loader: strings.TrimPrefix(el("12000002"), "sz:"), dev: dev, osdev: osdev}
 		out[dev.Path] = e
@@ -178,7 +127,7 @@ func TestDefaults(t *testing.T) {
 
 	// The store, through hivexregedit: two VHD entries found through
 	// [locate], the x64 one the default.
-	reg := regExport(t, filepath.Join("out", "BCD"))
+	reg := testutil.HivexExport(t, filepath.Join("out", "BCD"))
 	vhds := vhdEntries(t, reg)
 	require.Len(t, vhds, 2)
 	x86, x64 := vhds[`\wimboot\x86.vhd`], vhds[`\wimboot\x64.vhd`]
@@ -233,7 +182,7 @@ func TestRealParts(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "BCD")
 	require.NoError(t, pe.Save(store))
 	wimSum, storeSum := sum(readFile(t, w)), sum(readFile(t, store))
-	before := regExport(t, store)
+	before := testutil.HivexExport(t, store)
 
 	const disk, part = "{11111111-2222-3333-4444-555555555555}", "{66666666-7777-8888-9999-aaaaaaaaaaaa}"
 	out := filepath.Join(t.TempDir(), "out")
@@ -245,7 +194,7 @@ func TestRealParts(t *testing.T) {
 	assert.Contains(t, stdout, `vhd=[D:]\wimboot\x64.vhdx`)
 
 	// The copy of the store keeps every key and value of the input.
-	reg := regExport(t, filepath.Join(out, "BCD"))
+	reg := testutil.HivexExport(t, filepath.Join(out, "BCD"))
 	for k, vals := range before {
 		if k == bootmgrKey+`\elements\23000003` || k == bootmgrKey+`\elements\24000001` {
 			continue // default and displayorder change
@@ -303,7 +252,7 @@ func TestRealParts(t *testing.T) {
 	entries, err = os.ReadDir(out3)
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
-	vhds = vhdEntries(t, regExport(t, filepath.Join(out3, "BCD")))
+	vhds = vhdEntries(t, testutil.HivexExport(t, filepath.Join(out3, "BCD")))
 	assert.Equal(t, bcd.DeviceLocate, vhds[`\wimboot\x64.vhd`].dev.Parent.Kind)
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -75,17 +74,6 @@ for s in root.findall("u:settings", ns):
             print(" ", p.get("{http://schemas.microsoft.com/WMIConfig/2002/State}keyValue"), p.find("u:Path", ns).text)
 `
 	return testutil.Run(t, py, "-c", script, file)
-}
-
-// noFiles asserts that dir holds no regular files.
-func noFiles(t *testing.T, dir string) {
-	t.Helper()
-	_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err == nil && !e.IsDir() {
-			t.Errorf("unexpected output file %s", p)
-		}
-		return nil
-	})
 }
 
 // TestDefaults runs the command without arguments. What is expected is
@@ -200,7 +188,7 @@ func TestRealParts(t *testing.T) {
 	err := run([]string{"--pe", pe, "--winpedriver", wpd, "--strict", "-o", strictOut}, &so, &se)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "viostor.sys: boot.wim/viostor/viostor.inf 01/01/2020,100.80.104.20000 vs $WinPEDriver$/viostor/viostor.inf 06/01/2021,100.85.104.20800")
-	noFiles(t, strictOut)
+	assert.Empty(t, testutil.ListFiles(t, strictOut), "output files left")
 
 	// x86: the INFs stamped for amd64 install nothing, and say so.
 	stdout = runOK(t, "--pe", pe, "--winpedriver", wpd, "--arch", "x86", "--os", "10.0.19041", "-o", filepath.Join(t.TempDir(), "x86"))
@@ -245,7 +233,7 @@ func TestErrors(t *testing.T) {
 			t.Log(err)
 			assert.Contains(t, err.Error(), tc.bad)
 			assert.NotContains(t, err.Error(), "\n")
-			noFiles(t, out)
+			assert.Empty(t, testutil.ListFiles(t, out), "output files left")
 		})
 	}
 }
@@ -263,7 +251,7 @@ func TestWriteAll(t *testing.T) {
 		}},
 	})
 	require.ErrorIs(t, err, boom)
-	noFiles(t, dir)
+	assert.Empty(t, testutil.ListFiles(t, dir), "output files left")
 }
 
 // TestUsage: -h prints the usage and succeeds.

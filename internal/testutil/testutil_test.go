@@ -1,9 +1,11 @@
 package testutil
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -160,4 +162,30 @@ func TestOptionalFixtures(t *testing.T) {
 		// The directory name cannot exist, so locally nothing comes back.
 		assert.Empty(t, OptionalFixtures(t, "no-such-fixture-dir", "*"))
 	}
+}
+
+func TestParseRegExport(t *testing.T) {
+	text := "Windows Registry Editor Version 5.00\r\n\r\n[\\Objects\\{A}]\r\n" +
+		"\"Desc\"=hex(1):57,00,69,00,\\\r\n  6e,00,00,00\r\n\"N\"=dword:00000001\r\n[\\Other]\r\n\"B\"=hex(3):01,ff\r\n"
+	got := ParseRegExport(t, text)
+	want := map[string]map[string]string{
+		`\objects\{a}`: {"Desc": "sz:Win", "N": "dword:00000001"},
+		`\other`:       {"B": "hex(3):01,ff"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if b := RegHexBytes(t, "01,ff,2a"); !bytes.Equal(b, []byte{1, 0xff, 0x2a}) {
+		t.Fatalf("RegHexBytes: %x", b)
+	}
+}
+
+func TestListFiles(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "b", "empty"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b", "x.txt"), nil, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.txt"), nil, 0o644))
+	assert.Equal(t, []string{"a.txt", "b/x.txt"}, ListFiles(t, dir))
+	assert.Nil(t, ListFiles(t, filepath.Join(dir, "missing")))
+	assert.Nil(t, ListFiles(t, filepath.Join(dir, "b", "empty")))
 }
