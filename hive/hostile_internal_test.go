@@ -90,8 +90,6 @@ func exercise(t *testing.T, b []byte) (alloc uint64, trouble bool) {
 	return after.TotalAlloc - before.TotalAlloc, trouble
 }
 
-const maxAlloc = 64 << 20
-
 // walkAll reads every key, value, class name and security descriptor; it
 // returns the first error. (Shared with the black-box tests through
 // export_test.go.)
@@ -328,7 +326,7 @@ func TestHostileInputs(t *testing.T) {
 			b := craft(t, tt.minor, tt.build, func(h *Hive) { tt.damage(t, h) })
 			require.LessOrEqual(t, len(b), 1<<20, "input larger than 1 MiB")
 			got, trouble := exercise(t, b)
-			assert.Less(t, got, uint64(maxAlloc), "allocated %d bytes", got)
+			assert.Less(t, got, uint64(testutil.MaxHostileAlloc), "allocated %d bytes", got)
 			assert.Equal(t, !tt.sound, trouble, "damage found by reading or Check")
 		})
 	}
@@ -362,7 +360,7 @@ func TestHostileLog(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	require.ErrorIs(t, err, ErrReplay)
 	assert.True(t, strings.Contains(err.Error(), "more than the log supplies"), err.Error())
-	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(maxAlloc))
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(testutil.MaxHostileAlloc))
 	assert.Equal(t, primary, h.Bytes())
 }
 
@@ -447,5 +445,5 @@ func checkCut(t *testing.T, in []byte, parseErr bool) {
 	}
 	got, trouble := exercise(t, in)
 	assert.True(t, trouble)
-	assert.Less(t, got, uint64(maxAlloc))
+	assert.Less(t, got, uint64(testutil.MaxHostileAlloc))
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/winbootkit/winbootkit/inf"
+	"github.com/winbootkit/winbootkit/internal/testutil"
 )
 
 // The hostile-reader suite: every public reader of a parsed document, run
@@ -351,7 +352,7 @@ func TestHostileReaders(t *testing.T) {
 			runtime.GC()
 			n := measure(func() { d, err = inf.Parse(in.in, in.opts) })
 			t.Logf("%-26s %6.1f MiB (%d bytes) %v", "Parse", float64(n)/(1<<20), len(in.in), err)
-			assert.LessOrEqual(t, n, uint64(maxHostileAlloc), "Parse")
+			assert.LessOrEqual(t, n, uint64(testutil.MaxHostileAlloc), "Parse")
 			require.NoError(t, err)
 			for _, r := range hostileReaders {
 				t.Run(r.name, func(t *testing.T) {
@@ -371,7 +372,7 @@ func TestHostileReaders(t *testing.T) {
 						el = time.Since(t0)
 					})
 					t.Logf("%-26s %6.1f MiB %6dms %v", r.name, float64(n)/(1<<20), el.Milliseconds(), err)
-					assert.LessOrEqual(t, n, uint64(maxHostileAlloc), r.name)
+					assert.LessOrEqual(t, n, uint64(testutil.MaxHostileAlloc), r.name)
 					assert.Less(t, el, 30*time.Second, "%s: a quadratic path?", r.name)
 					if err != nil {
 						assert.True(t, typedErr(err), "untyped error: %v", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/winbootkit/winbootkit/inf"
+	"github.com/winbootkit/winbootkit/internal/testutil"
 )
 
 func TestLimits(t *testing.T) {
@@ -177,18 +178,6 @@ func TestHostileInputs(t *testing.T) {
 	}
 }
 
-// allocated returns the bytes allocated while fn runs.
-func allocated(fn func()) uint64 {
-	var a, b runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&a)
-	fn()
-	runtime.ReadMemStats(&b)
-	return b.TotalAlloc - a.TotalAlloc
-}
-
-const maxHostileAlloc = 64 << 20
-
 // parseAll parses in and walks every line's raw fields and the bytes,
 // without %strkey% substitution. It returns the parse error, which must be
 // typed.
@@ -281,9 +270,9 @@ func TestHostileINFAllocation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			require.LessOrEqual(t, len(tc.in), size)
 			var err error
-			n := allocated(func() { err = parseAll(t, tc.in) })
+			n := testutil.Allocated(func() { err = parseAll(t, tc.in) })
 			t.Logf("%d bytes: allocated %.1f MiB, %v", len(tc.in), float64(n)/(1<<20), err)
-			assert.LessOrEqual(t, n, uint64(maxHostileAlloc))
+			assert.LessOrEqual(t, n, uint64(testutil.MaxHostileAlloc))
 			if tc.wantErr == nil {
 				require.NoError(t, err)
 			} else {
@@ -313,7 +302,7 @@ func TestHostileINFTruncated(t *testing.T) {
 			before := ms.TotalAlloc
 			err := parseAll(t, in[:n])
 			runtime.ReadMemStats(&ms)
-			require.LessOrEqual(t, ms.TotalAlloc-before, uint64(maxHostileAlloc), "cut at %d", n)
+			require.LessOrEqual(t, ms.TotalAlloc-before, uint64(testutil.MaxHostileAlloc), "cut at %d", n)
 			if err == nil {
 				readAll(t, in[:n])
 			}

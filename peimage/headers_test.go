@@ -196,7 +196,7 @@ func TestBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := totalAlloc()
 			img, err := peimage.Parse(tt.in, tt.opts)
-			require.LessOrEqual(t, totalAlloc()-before, uint64(maxHostileAlloc))
+			require.LessOrEqual(t, totalAlloc()-before, uint64(testutil.MaxHostileAlloc))
 			require.Nil(t, img)
 			require.ErrorIs(t, err, tt.wantErr)
 			require.ErrorIs(t, err, peimage.ErrFormat)
@@ -223,7 +223,7 @@ func TestTruncatedEverywhere(t *testing.T) {
 		for n := 2; n <= len(b); n++ {
 			before := totalAlloc()
 			img, err := peimage.Parse(b[:n], nil)
-			require.LessOrEqual(t, totalAlloc()-before, uint64(maxHostileAlloc), "cut at %#x", n)
+			require.LessOrEqual(t, totalAlloc()-before, uint64(testutil.MaxHostileAlloc), "cut at %#x", n)
 			if n < tableEnd {
 				var fe *peimage.FormatError
 				require.ErrorAs(t, err, &fe, "cut at %#x", n)

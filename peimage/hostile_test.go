@@ -10,12 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/winbootkit/winbootkit/internal/testutil"
 	"github.com/winbootkit/winbootkit/peimage"
 )
-
-// maxHostileAlloc is the heap a hostile input of at most 1 MiB may make
-// the package allocate.
-const maxHostileAlloc = 64 << 20
 
 // totalAlloc returns the bytes allocated so far (runtime.MemStats.TotalAlloc).
 func totalAlloc() uint64 {
@@ -101,7 +98,7 @@ func TestHostilePE(t *testing.T) {
 			}
 			got := totalAlloc() - before
 			t.Logf("%d bytes: allocated %.1f MiB, %v", len(tt.in), float64(got)/(1<<20), err)
-			assert.LessOrEqual(t, got, uint64(maxHostileAlloc))
+			assert.LessOrEqual(t, got, uint64(testutil.MaxHostileAlloc))
 			if tt.wantErr == nil {
 				require.NoError(t, err)
 				if certs, err := img.Certificates(); img.Signed() && tt.name != "131,000 certificate entries" {
