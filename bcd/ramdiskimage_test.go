@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,25 +20,7 @@ func rdiExport(t *testing.T, b []byte) map[string]string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "BCD")
 	require.NoError(t, os.WriteFile(p, b, 0o644))
-	out := testutil.Run(t, testutil.Tool(t, "hivexregedit"), "--export", p, `\`)
-	vals := map[string]string{}
-	key := ""
-	lines := strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n")
-	for i := 0; i < len(lines); i++ {
-		l := lines[i]
-		for strings.HasSuffix(l, `\`) && i+1 < len(lines) {
-			i++
-			l = strings.TrimSuffix(l, `\`) + strings.TrimSpace(lines[i])
-		}
-		switch {
-		case strings.HasPrefix(l, "["):
-			key = l
-		case strings.HasPrefix(l, `"`) || strings.HasPrefix(l, "@"):
-			name, data, _ := strings.Cut(l, "=")
-			vals[key+" "+name] = data
-		}
-	}
-	return vals
+	return testutil.HivexExportRaw(t, p)
 }
 
 // rdiDiff returns the sorted keys whose values differ between a and b.

@@ -170,31 +170,6 @@ for f in sys.argv[1:]:
 	return res
 }
 
-// regExport returns hivexregedit --export of a store as "[key] name" ->
-// data, continuation lines joined.
-func regExport(t *testing.T, p string) map[string]string {
-	t.Helper()
-	out := testutil.Run(t, testutil.Tool(t, "hivexregedit"), "--export", p, `\`)
-	vals := map[string]string{}
-	key := ""
-	lines := strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n")
-	for i := 0; i < len(lines); i++ {
-		l := lines[i]
-		for strings.HasSuffix(l, `\`) && i+1 < len(lines) {
-			i++
-			l = strings.TrimSuffix(l, `\`) + strings.TrimSpace(lines[i])
-		}
-		switch {
-		case strings.HasPrefix(l, "["):
-			key = l
-		case strings.HasPrefix(l, `"`):
-			name, data, _ := strings.Cut(l, "=")
-			vals[key+" "+name] = data
-		}
-	}
-	return vals
-}
-
 // checkPE2 checks the files of image tag (WIM path wim) written to out
 // against the inputs in in: through the packages, pefile and hivexregedit.
 func checkPE2(t *testing.T, in, out, pxeRel, mgrRel, bcdRel, tag, wim string) {
@@ -232,7 +207,7 @@ func checkPE2(t *testing.T, in, out, pxeRel, mgrRel, bcdRel, tag, wim string) {
 
 	// ... and through hivexregedit: the copy differs from the original in
 	// the loader's device and osdevice and the new {bootmgr} element only.
-	before, after := regExport(t, filepath.Join(in, bcdRel)), regExport(t, storeOut)
+	before, after := testutil.HivexExportRaw(t, filepath.Join(in, bcdRel)), testutil.HivexExportRaw(t, storeOut)
 	var diff []string
 	for k, v := range after {
 		if before[k] != v {

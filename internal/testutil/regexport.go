@@ -15,14 +15,65 @@ import (
 // ("dword:00000001", "hex(3):01,02", ...).
 func HivexExport(t testing.TB, path string) map[string]map[string]string {
 	t.Helper()
-	return ParseRegExport(t, Run(t, Tool(t, "hivexregedit"), "--export", path, `\`))
+	return ParseRegExport(t, hivexExport(t, path))
+}
+
+// HivexExportRaw reads the hive at path like HivexExport and returns every
+// value as "[key] name" -> data exactly as exported (name in its quotes, or
+// @ for the default value; continuation lines joined).
+func HivexExportRaw(t testing.TB, path string) map[string]string {
+	t.Helper()
+	vals := map[string]string{}
+	regValues(hivexExport(t, path), func(key, name, data string) bool {
+		if name != "" {
+			vals["["+key+"] "+name] = data
+		}
+		return true
+	})
+	return vals
+}
+
+func hivexExport(t testing.TB, path string) string {
+	t.Helper()
+	return Run(t, Tool(t, "hivexregedit"), "--export", path, `\`)
 }
 
 // ParseRegExport parses .reg text as HivexExport describes.
 func ParseRegExport(t testing.TB, text string) map[string]map[string]string {
 	t.Helper()
 	keys := map[string]map[string]string{}
-	var cur map[string]string
+	regValues(text, func(key, name, data string) bool {
+		vals := keys[strings.ToLower(key)]
+		if vals == nil {
+			vals = map[string]string{}
+			keys[strings.ToLower(key)] = vals
+		}
+		if name == "" {
+			return true // the key line itself
+		}
+		if !strings.HasPrefix(name, `"`) || !strings.HasSuffix(name, `"`) {
+			return true // the default value (@)
+		}
+		if rest, ok := strings.CutPrefix(data, "hex(1):"); ok {
+			b := RegHexBytes(t, rest)
+			u := make([]uint16, len(b)/2)
+			for i := range u {
+				u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+			}
+			data = "sz:" + strings.TrimRight(string(utf16.Decode(u)), "\x00")
+		}
+		vals[name[1:len(name)-1]] = data
+		return true
+	})
+	return keys
+}
+
+// regValues calls fn for each key line of .reg text (with an empty name)
+// and for each value line under it: the key path without brackets, the
+// value name as written (quoted, or @) and the data after '='.
+// Continuation lines (ending in '\') are joined first.
+func regValues(text string, fn func(key, name, data string) bool) {
+	key, inKey := "", false
 	var pending string
 	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
 		line = pending + strings.TrimSpace(line)
@@ -33,25 +84,24 @@ func ParseRegExport(t testing.TB, text string) map[string]map[string]string {
 		}
 		switch {
 		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
-			cur = map[string]string{}
-			keys[strings.ToLower(line[1:len(line)-1])] = cur
-		case cur != nil && strings.HasPrefix(line, `"`):
-			name, val, ok := strings.Cut(line[1:], `"=`)
-			if !ok {
-				t.Fatalf("reg export: value line without \"=: %q", line)
+			key, inKey = line[1:len(line)-1], true
+			if !fn(key, "", "") {
+				return
 			}
-			if rest, ok := strings.CutPrefix(val, "hex(1):"); ok {
-				b := RegHexBytes(t, rest)
-				u := make([]uint16, len(b)/2)
-				for i := range u {
-					u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+		case inKey && (strings.HasPrefix(line, `"`) || strings.HasPrefix(line, "@=")):
+			name, data := "@", line[2:]
+			if line[0] == '"' {
+				end := strings.Index(line[1:], `"=`)
+				if end < 0 {
+					continue
 				}
-				val = "sz:" + strings.TrimRight(string(utf16.Decode(u)), "\x00")
+				name, data = line[:end+2], line[end+3:]
 			}
-			cur[name] = val
+			if !fn(key, name, data) {
+				return
+			}
 		}
 	}
-	return keys
 }
 
 // RegHexBytes decodes the comma-separated hex bytes of a .reg value

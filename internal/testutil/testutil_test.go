@@ -175,6 +175,15 @@ func TestParseRegExport(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
+	raw := map[string]string{}
+	regValues(text+"[\\D]\r\n@=\"x\"\r\n", func(key, name, data string) bool {
+		raw["["+key+"] "+name] = data
+		return true
+	})
+	assert.Equal(t, map[string]string{
+		`[\Objects\{A}] `: "", `[\Objects\{A}] "Desc"`: "hex(1):57,00,69,00,6e,00,00,00", `[\Objects\{A}] "N"`: "dword:00000001",
+		`[\Other] `: "", `[\Other] "B"`: "hex(3):01,ff", `[\D] `: "", `[\D] @`: `"x"`,
+	}, raw)
 	if b := RegHexBytes(t, "01,ff,2a"); !bytes.Equal(b, []byte{1, 0xff, 0x2a}) {
 		t.Fatalf("RegHexBytes: %x", b)
 	}
