@@ -280,7 +280,7 @@ func (h *Hive) claim(off, total, need uint32) {
 func (h *Hive) grow(need uint32) (freeEntry, error) {
 	if c, free := h.trailingFree(); free > 0 {
 		if free < need {
-			if _, err := h.extendBins(need - free); err != nil {
+			if err := h.extendBins(need - free); err != nil {
 				return freeEntry{}, err
 			}
 		}
@@ -289,25 +289,17 @@ func (h *Hive) grow(need uint32) (freeEntry, error) {
 		return freeEntry{c, size}, nil
 	}
 	size := (need + hbinHeaderSize + 4095) &^ 4095
-	if uint64(h.binsLen)+uint64(size) > uint64(h.lim.MaxFileSize) || uint64(h.binsLen)+uint64(size) > math.MaxUint32-4096 {
-		return freeEntry{}, ErrLimit
-	}
 	off := h.binsLen
-	h.buf = h.buf[:binsStart+int(off)]
-	h.buf = append(h.buf, make([]byte, size)...)
+	if err := h.addPages(off, size); err != nil {
+		return freeEntry{}, err
+	}
 	hdr := (*hbinHeader)(h.buf[binsStart+int(off):][:hbinHeaderSize])
 	copy(hdr.signature(), "hbin")
 	put32(hdr.offset(), off)
 	put32(hdr.size(), size)
-	h.binsLen += size
-	for range size / 4096 {
-		h.binOf = append(h.binOf, off)
-	}
-	h.starts = h.starts.grow(int(h.binsLen / 8))
 	c := off + hbinHeaderSize
 	put32(h.buf[binsStart+int(c):], size-hbinHeaderSize)
 	h.starts.set(c >> 3)
-	h.touch()
 	return freeEntry{c, size - hbinHeaderSize}, nil
 }
 
@@ -330,25 +322,35 @@ func (h *Hive) trailingFree() (off, free uint32) {
 }
 
 // extendBins lengthens the last hive bin by at least n bytes (whole 4 KiB
-// pages) of zeros and returns the length added. The caller makes the new
-// bytes part of the cell that ended the bin.
-func (h *Hive) extendBins(n uint32) (uint32, error) {
+// pages) of zeros. The caller makes the new bytes part of the cell that
+// ended the bin.
+func (h *Hive) extendBins(n uint32) error {
 	extra := (n + 4095) &^ 4095
-	if uint64(h.binsLen)+uint64(extra) > uint64(h.lim.MaxFileSize) || uint64(h.binsLen)+uint64(extra) > math.MaxUint32-4096 {
-		return 0, ErrLimit
-	}
 	bin := h.binStart(h.binsLen - 1)
-	h.buf = h.buf[:binsStart+int(h.binsLen)]
-	h.buf = append(h.buf, make([]byte, extra)...)
+	if err := h.addPages(bin, extra); err != nil {
+		return err
+	}
 	hdr := (*hbinHeader)(h.buf[binsStart+int(bin):][:hbinHeaderSize])
 	put32(hdr.size(), le32(hdr.size())+extra)
-	h.binsLen += extra
-	for range extra / 4096 {
+	return nil
+}
+
+// addPages appends n bytes (whole pages) of zeros to the hive bins, as part
+// of the bin that starts at bin, within Limits.MaxFileSize. Data after the
+// bins (file padding) is dropped.
+func (h *Hive) addPages(bin, n uint32) error {
+	if uint64(h.binsLen)+uint64(n) > uint64(h.lim.MaxFileSize) || uint64(h.binsLen)+uint64(n) > math.MaxUint32-4096 {
+		return ErrLimit
+	}
+	h.buf = h.buf[:binsStart+int(h.binsLen)]
+	h.buf = append(h.buf, make([]byte, n)...)
+	h.binsLen += n
+	for range n / 4096 {
 		h.binOf = append(h.binOf, bin)
 	}
 	h.starts = h.starts.grow(int(h.binsLen / 8))
 	h.touch()
-	return extra, nil
+	return nil
 }
 
 // free releases the allocated cell at off, zeroing its data and merging it
@@ -429,7 +431,7 @@ func (h *Hive) realloc(off uint32, payload int) (uint32, error) {
 		// end) grows in place into a lengthened last bin.
 		end := off + size
 		if c, free := h.trailingFree(); end == h.binsLen || (free > 0 && c == end) {
-			if _, err := h.extendBins(need - size - free); err != nil {
+			if err := h.extendBins(need - size - free); err != nil {
 				return 0, err
 			}
 			if free > 0 {
