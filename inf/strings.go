@@ -129,21 +129,28 @@ func (d *Document) Substitute(s string) (string, error) {
 	}
 	// Text with nothing to replace comes back as it is, however long; the
 	// limit holds for it too.
-	if max := d.fieldMax(); !cut && len(r) > max && utf8.RuneCountInString(r) > max {
-		n := 0
-		for i := range r {
-			if n == max {
-				r = r[:i]
-				break
-			}
-			n++
-		}
-		cut = true
+	if !cut {
+		r, cut = prefixChars(r, d.fieldMax())
 	}
 	if cut {
 		return r, fmt.Errorf("%w: substituted text longer than %d characters", ErrLimit, d.fieldMax())
 	}
 	return r, nil
+}
+
+// prefixChars returns s cut after n characters (runes; an invalid byte
+// counts as one and is kept as it is), and whether it was cut.
+func prefixChars(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false // at most n bytes, so at most n characters
+	}
+	for i := range s {
+		if n == 0 {
+			return s[:i], true
+		}
+		n--
+	}
+	return s, false
 }
 
 // fieldMax is Limits.MaxFieldLen, with its default for a zero Document.
@@ -315,13 +322,8 @@ func buildSubst(s string, strs map[string]string, size, max int) (string, bool) 
 			n += c
 			return true
 		}
-		for _, r := range p {
-			if n == max {
-				break
-			}
-			sb.WriteRune(r)
-			n++
-		}
+		head, _ := prefixChars(p, max-n)
+		sb.WriteString(head)
 		cut = true
 		return false
 	})
